@@ -1,0 +1,3 @@
+module github.com/picket-scanner/picket
+
+go 1.26.0

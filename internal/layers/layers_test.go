@@ -1,0 +1,121 @@
+package layers
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/picket-scanner/picket"
+
+// levels places every package of the module. A package may import a
+// project package only from a lower level, or its own ancestor folder
+// (scan/syn may import scan). A new package must be placed here.
+var levels = []struct {
+	level    int
+	prefixes []string
+}{
+	{0, []string{"result"}},
+	{1, []string{"ports", "target", "packet", "timing"}},
+	{2, []string{"netio", "route"}},
+	{3, []string{"scan", "service", "osfp", "script", "vuln"}},
+	{4, []string{"job"}},
+	{5, []string{"output", "history", "assess", "diff"}},
+	{6, []string{"web", "internal/cli"}},
+	{7, []string{"cmd/picket"}},
+	// Test infrastructure, never imported by the product.
+	{8, []string{"internal/lab", "internal/layers", "cmd/picket-lab", "bench"}},
+}
+
+func levelOf(rel string) (int, bool) {
+	best, bestLen := -1, -1
+	for _, l := range levels {
+		for _, p := range l.prefixes {
+			if (rel == p || strings.HasPrefix(rel, p+"/")) && len(p) > bestLen {
+				best, bestLen = l.level, len(p)
+			}
+		}
+	}
+	return best, best >= 0
+}
+
+// goList returns each package of the module with its non-test dependencies.
+func goList(t *testing.T) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps=false", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, module+"/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) > 0 {
+			pkgs[f[0]] = f[1:]
+		}
+	}
+	return pkgs
+}
+
+func rel(path string) (string, bool) {
+	if path == module {
+		return "", true
+	}
+	return strings.CutPrefix(path, module+"/")
+}
+
+func TestLayering(t *testing.T) {
+	for pkg, deps := range goList(t) {
+		r, _ := rel(pkg)
+		lv, ok := levelOf(r)
+		if !ok {
+			t.Errorf("package %s has no level: place it in levels", r)
+			continue
+		}
+		for _, d := range deps {
+			dr, ours := rel(d)
+			if !ours {
+				continue
+			}
+			dl, ok := levelOf(dr)
+			if !ok {
+				continue // reported on its own
+			}
+			ancestor := strings.HasPrefix(r, dr+"/")
+			if dl >= lv && !ancestor {
+				t.Errorf("%s (level %d) imports %s (level %d): dependencies point down only", r, lv, dr, dl)
+			}
+		}
+	}
+}
+
+// TestProductImports keeps test machinery out of the shipped binary, and
+// packet codecs free of I/O.
+func TestProductImports(t *testing.T) {
+	pkgs := goList(t)
+	forbidden := map[string][]string{
+		"cmd/picket": {"testing", module + "/internal/lab"},
+		"packet":     {"os", "golang.org/x/sys/unix", "net"},
+		"result":     {"os", "net"},
+	}
+	for pkg, bad := range forbidden {
+		deps, ok := pkgs[module+"/"+pkg]
+		if !ok {
+			continue // not written yet
+		}
+		have := map[string]bool{}
+		for _, d := range deps {
+			have[d] = true
+		}
+		for _, b := range bad {
+			if have[b] {
+				t.Errorf("%s depends on %s", pkg, b)
+			}
+		}
+	}
+}
