@@ -26,7 +26,9 @@ var levels = []struct {
 	{6, []string{"web", "internal/cli"}},
 	{7, []string{"cmd/picket"}},
 	// Test infrastructure, never imported by the product.
-	{8, []string{"internal/lab", "internal/layers", "cmd/picket-lab", "bench"}},
+	{8, []string{"internal/lab/wan"}},
+	{9, []string{"internal/lab"}},
+	{10, []string{"internal/layers", "cmd/picket-lab", "bench"}},
 }
 
 func levelOf(rel string) (int, bool) {
