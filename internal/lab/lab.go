@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/picket-scanner/picket/internal/lab/wan"
 )
@@ -102,10 +104,10 @@ func New(cfg Config) (l *Lab, err error) {
 	if cfg.Manual {
 		l.id = ManualPrefix
 	}
+	built := l // a failing return sets l to nil before the deferred call runs
 	defer func() {
 		if err != nil {
-			l.Close()
-			l = nil
+			built.Close()
 		}
 	}()
 	if l.Dir, err = os.MkdirTemp("", l.id+"-"); err != nil {
@@ -128,7 +130,57 @@ func New(cfg Config) (l *Lab, err error) {
 		}
 		l.Targets = append(l.Targets, t)
 	}
+	if err := l.waitReady(); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// waitReady waits until every link is up and IPv6 is ready on it: it has
+// its link-local address, and none is tentative. The kernel reports a new
+// link's carrier with a delay (link events are batched, up to a second
+// apart), and until then IPv6 on it ignores neighbour solicitations: a
+// test's first IPv6 packet would be lost.
+func (l *Lab) waitReady() error {
+	nss := []*Namespace{l.Scanner}
+	for _, t := range l.Targets {
+		nss = append(nss, t.NS)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ns := range nss {
+		for {
+			tentative, err := ns.IP("-6", "addr", "show", "tentative")
+			if err != nil {
+				return err
+			}
+			links, err := ns.IP("-o", "link", "show")
+			if err != nil {
+				return err
+			}
+			linkLocal, err := ns.IP("-6", "-o", "addr", "show", "scope", "link")
+			if err != nil {
+				return err
+			}
+			up := true
+			for _, line := range bytes.Split(bytes.TrimSpace(links), []byte("\n")) {
+				if bytes.Contains(line, []byte("LOOPBACK")) {
+					continue
+				}
+				name := bytes.TrimSuffix(bytes.Fields(line)[1], []byte(":"))
+				name, _, _ = bytes.Cut(name, []byte("@"))
+				up = up && bytes.Contains(line, []byte("LOWER_UP")) &&
+					bytes.Contains(linkLocal, append(append([]byte(" "), name...), ' '))
+			}
+			if up && len(bytes.TrimSpace(tentative)) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("lab: links of %s not ready after 10s:\n%s%s", ns.Name, tentative, links)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 // namespace makes a namespace owned by this lab.

@@ -1,0 +1,449 @@
+package raw
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"math/bits"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/target"
+)
+
+// maxTries is how many transmissions of one probe the source port can
+// tell apart: the try number is the source port's offset from the base.
+const maxTries = 16
+
+// Per-probe state, packed in a uint32 so the sender and the receiver can
+// share it without locks.
+const (
+	outcomeMask = 0x0f
+	triesShift  = 4
+	triesMask   = 0xf0
+	ttlShift    = 8
+)
+
+// timeUnit is the resolution of the per-probe transmission time: about a
+// microsecond, so a uint32 spans more than an hour.
+const timeUnitShift = 10 // nanoseconds >> 10
+
+type engine struct {
+	cfg     Config
+	tm      Timing
+	link    packet.LinkType
+	targets []Target
+	ports   []uint16
+	nports  uint64
+	n       uint64
+	perm    target.Permutation
+
+	hostIdx map[netip.Addr]int32
+	portIdx []int32 // by port number; -1 when not scanned
+
+	state []atomic.Uint32
+	sent  []atomic.Uint32 // time of the last transmission, in time units since start
+
+	key       [4]uint64
+	sportBase uint16
+	tmpl4     *packet.Template
+	tmpl6     *packet.Template
+
+	start time.Time
+	now   func() time.Time
+
+	// Written by the receiver, read by the sender.
+	timeout   atomic.Int64 // the current round-trip timeout, nanoseconds
+	srtt      atomic.Int64 // the smoothed round trip over all hosts, nanoseconds
+	answered  atomic.Uint64
+	recovered atomic.Uint64
+	replies   atomic.Uint64
+	earned    [maxTries]atomic.Uint64 // first answers, by the try they answered
+	winAnswer atomic.Uint64           // first answers since the rate controller last looked
+
+	// Owned by the receiver until it stops.
+	rtt      rttEstimator
+	hostRTT  []rttEstimator
+	firstRTT []time.Duration
+	from     map[int]netip.Addr
+	stop     atomic.Bool
+}
+
+func newEngine(cfg Config, targets []Target, ports []uint16) (*engine, error) {
+	e := &engine{
+		cfg:     cfg,
+		tm:      cfg.Timing.withDefaults(),
+		link:    packet.LinkEthernet,
+		targets: targets,
+		ports:   ports,
+		nports:  uint64(len(ports)),
+		n:       uint64(len(targets)) * uint64(len(ports)),
+		hostIdx: make(map[netip.Addr]int32, len(targets)),
+		portIdx: make([]int32, 65536),
+		now:     cfg.Now,
+		from:    map[int]netip.Addr{},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if cfg.Conn.Link == netio.LinkNone {
+		e.link = packet.LinkRaw
+	}
+	for i := range e.portIdx {
+		e.portIdx[i] = -1
+	}
+	for i, p := range ports {
+		e.portIdx[p] = int32(i)
+	}
+	for i, t := range targets {
+		e.hostIdx[t.Addr] = int32(i)
+	}
+	var seed [40]byte
+	if _, err := rand.Read(seed[:]); err != nil {
+		return nil, err
+	}
+	for i := range e.key {
+		e.key[i] = binary.LittleEndian.Uint64(seed[8*i:])
+	}
+	s := cfg.Seed
+	if s == 0 {
+		s = binary.LittleEndian.Uint64(seed[32:])
+	}
+	e.perm = target.NewPermutation(e.n, s)
+	// Source ports stay clear of the kernel's ephemeral range (32768-60999
+	// on Linux), so no local connection shares them.
+	e.sportBase = 61000 + uint16(mix(s)%(65536-61000-maxTries))
+	e.state = make([]atomic.Uint32, e.n)
+	e.sent = make([]atomic.Uint32, e.n)
+	e.hostRTT = make([]rttEstimator, len(targets))
+	e.firstRTT = make([]time.Duration, len(targets))
+	e.timeout.Store(int64(e.tm.InitialRTT))
+	var err error
+	if cfg.Src4.IsValid() {
+		if e.tmpl4, err = e.template(cfg.Src4, netip.IPv4Unspecified()); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Src6.IsValid() {
+		if e.tmpl6, err = e.template(cfg.Src6, netip.IPv6Unspecified()); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func mix(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// cookie is the keyed hash that a reply must echo: of the target address
+// and both ports. It is not a cryptographic MAC, but with 256 random key
+// bits per scan a blind spoofer has to guess 32 bits per forged reply.
+func (e *engine) cookie(dst netip.Addr, dport, sport uint16) uint32 {
+	a := dst.As16()
+	hi := binary.BigEndian.Uint64(a[:8])
+	lo := binary.BigEndian.Uint64(a[8:])
+	h1, l1 := bits.Mul64(hi^e.key[0], lo^e.key[1])
+	h2, l2 := bits.Mul64(h1^l1^e.key[2], uint64(dport)<<16|uint64(sport)^e.key[3])
+	return uint32((h2 ^ l2) >> 16)
+}
+
+func (e *engine) template(src, dst netip.Addr) (*packet.Template, error) {
+	f := packet.Frame{Link: e.link, SrcMAC: e.cfg.SrcMAC, Src: src, Dst: dst}
+	t := packet.TCP{SrcPort: e.sportBase, DstPort: 1, Window: 1024}
+	switch e.cfg.Technique {
+	case scan.SYN:
+		t.Flags = packet.FlagSYN
+		// As Nmap's SYN probe: one option, MSS 1460, which every stack
+		// accepts and which looks like an ordinary connection attempt.
+		t.Options.Raw = []byte{2, 4, 0x05, 0xb4}
+	case scan.ACK:
+		t.Flags = packet.FlagACK
+	case scan.FIN:
+		t.Flags = packet.FlagFIN
+	case scan.NULL:
+	case scan.Xmas:
+		t.Flags = packet.FlagFIN | packet.FlagPSH | packet.FlagURG
+	}
+	b, err := f.AppendTCP(nil, &t, nil)
+	if err != nil {
+		return nil, err
+	}
+	return packet.NewTemplate(b, e.link)
+}
+
+// expected returns whether a TCP reply with these fields answers the probe
+// whose cookie is c, and what it says.
+func (e *engine) classifyTCP(flags packet.TCPFlags, seq, ack, c uint32) (scan.Outcome, bool) {
+	switch e.cfg.Technique {
+	case scan.SYN:
+		if ack != c+1 {
+			return scan.None, false
+		}
+		switch {
+		case flags.Has(packet.FlagSYN | packet.FlagACK):
+			return scan.SynAck, true
+		case flags.Has(packet.FlagRST):
+			return scan.Reset, true
+		}
+	case scan.ACK:
+		// A reset answering a bare ACK takes its sequence number from
+		// the probe's acknowledgment number (RFC 9293 3.10.7.1).
+		if flags.Has(packet.FlagRST) && seq == c {
+			return scan.Reset, true
+		}
+	case scan.FIN, scan.Xmas:
+		if flags.Has(packet.FlagRST) && ack == c+1 {
+			return scan.Reset, true
+		}
+	case scan.NULL:
+		if flags.Has(packet.FlagRST) && ack == c {
+			return scan.Reset, true
+		}
+	}
+	return scan.None, false
+}
+
+// priority orders outcomes: a TCP answer beats an ICMP error, which beats
+// silence, so a late or retransmitted answer refines the state.
+func priority(o scan.Outcome) int {
+	switch o {
+	case scan.None:
+		return 0
+	case scan.SynAck, scan.Reset:
+		return 2
+	}
+	return 1
+}
+
+func (e *engine) units(t time.Time) uint32 {
+	return uint32(uint64(t.Sub(e.start)) >> timeUnitShift)
+}
+
+func (e *engine) run(ctx context.Context) (*scan.Table, Stats, error) {
+	e.start = e.now()
+	var st Stats
+	if p := e.cfg.Progress; p != nil {
+		p.Total.Store(e.n)
+	}
+	e.cfg.Conn.SetReadDeadline(time.Time{})
+	var wg sync.WaitGroup
+	wg.Go(e.receive)
+
+	pc := newPacer(e.tm, len(e.targets), e.now)
+	var err error
+	for pass := 0; pass <= e.tm.MaxRetries; pass++ {
+		sent, perr := e.sendPass(ctx, pass, pc)
+		st.Sent += sent
+		if pass > 0 {
+			st.Retransmissions += sent
+		}
+		if perr != nil {
+			err = perr
+			break
+		}
+		if sent == 0 {
+			break
+		}
+		st.Passes++
+		if werr := e.wait(ctx); werr != nil {
+			err = werr
+			break
+		}
+		// Nmap's adaptive retry cap: retransmit again only while
+		// retransmissions keep earning answers.
+		if pass > 0 && e.earned[pass].Load() == 0 {
+			break
+		}
+		if e.hostTimedOut() {
+			break
+		}
+	}
+
+	e.stop.Store(true)
+	e.cfg.Conn.SetReadDeadline(time.Unix(1, 0))
+	wg.Wait()
+	e.cfg.Conn.SetReadDeadline(time.Time{})
+
+	tab := e.table()
+	st.Replies = e.replies.Load()
+	st.Answered = e.answered.Load()
+	st.RecoveredByRetry = e.recovered.Load()
+	st.PeakRate = pc.peak
+	st.NoReply = e.n - st.Answered
+	if ks, kerr := e.cfg.Conn.Stats(); kerr == nil {
+		st.KernelDrops = ks.Dropped
+	}
+	if p := e.cfg.Progress; p != nil {
+		p.Resolved.Store(e.n)
+	}
+	return tab, st, err
+}
+
+func (e *engine) hostTimedOut() bool {
+	return e.tm.HostTimeout > 0 && e.now().Sub(e.start) > e.tm.HostTimeout
+}
+
+// sendPass sends try number pass of every probe still unanswered.
+func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, error) {
+	const batchLen = 64
+	frameLen := 0
+	if e.tmpl4 != nil {
+		frameLen = e.tmpl4.Len()
+	}
+	if e.tmpl6 != nil {
+		frameLen = max(frameLen, e.tmpl6.Len())
+	}
+	b := netio.NewBatch(batchLen, frameLen)
+	k, step := uint64(0), uint64(1)
+	if e.cfg.Shards > 1 {
+		k, step = uint64(e.cfg.Shard-1), uint64(e.cfg.Shards)
+	}
+	var sent uint64
+	fill := 0
+	now := e.now()
+	stamp := e.units(now)
+	flush := func() error {
+		if fill == 0 {
+			return nil
+		}
+		now = pc.wait(fill, &e.winAnswer, time.Duration(e.srtt.Load()))
+		off := 0
+		for off < fill {
+			n, err := e.cfg.Conn.WriteBatch(batchView(b, off, fill), fill-off)
+			off += n
+			if err != nil {
+				// The device queue is full: give it a moment.
+				pc.backoff()
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+		if p := e.cfg.Progress; p != nil {
+			p.Sent.Add(uint64(fill))
+			p.Rate.Store(uint64(pc.rate))
+		}
+		fill = 0
+		stamp = e.units(now)
+		return ctx.Err()
+	}
+	for ; k < e.n; k += step {
+		idx := k
+		if !e.cfg.InOrder {
+			idx = e.perm.At(k)
+		}
+		s := e.state[idx].Load()
+		if s&outcomeMask != 0 || int(s&triesMask>>triesShift) != pass {
+			continue
+		}
+		if sent&1023 == 0 && e.hostTimedOut() {
+			break
+		}
+		h := idx / e.nports
+		port := e.ports[idx%e.nports]
+		t := &e.targets[h]
+		tmpl := e.tmpl4
+		if t.Addr.Is6() {
+			tmpl = e.tmpl6
+		}
+		sport := e.sportBase + uint16(pass)
+		c := e.cookie(t.Addr, port, sport)
+		p := tmpl.Probe(b.Bufs[fill])
+		p.SetDstMAC(t.NextHop)
+		p.SetDst(t.Addr)
+		p.SetSrcPort(sport)
+		p.SetDstPort(port)
+		p.SetSeq(c)
+		if e.cfg.Technique == scan.ACK {
+			p.SetAck(c)
+		}
+		p.SetID(uint16(c >> 8))
+		b.Bufs[fill] = p.Bytes()
+		e.sent[idx].Store(stamp)
+		e.state[idx].Add(1 << triesShift)
+		fill++
+		sent++
+		if fill == batchLen {
+			if err := flush(); err != nil {
+				return sent, err
+			}
+		}
+	}
+	return sent, flush()
+}
+
+// batchView returns b with its buffers shifted by off, for resending the
+// tail of a partly sent batch. It allocates only on that rare path.
+func batchView(b *netio.Batch, off, fill int) *netio.Batch {
+	if off == 0 {
+		return b
+	}
+	v := netio.NewBatch(fill-off, 1)
+	for i := off; i < fill; i++ {
+		v.Bufs[i-off] = b.Bufs[i]
+	}
+	return v
+}
+
+func (e *engine) timeoutDur() time.Duration { return time.Duration(e.timeout.Load()) }
+
+// wait gives the replies to the last probes of a pass one round-trip
+// timeout to arrive, or less once every probe is answered.
+func (e *engine) wait(ctx context.Context) error {
+	start := e.now()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	// The timeout is read afresh each time: the first replies of a scan
+	// replace the initial guess with a measurement.
+	for e.now().Sub(start) < e.timeoutDur() {
+		if e.answered.Load() == e.n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func (e *engine) table() *scan.Table {
+	hosts := make([]netip.Addr, len(e.targets))
+	for i, t := range e.targets {
+		hosts[i] = t.Addr
+	}
+	tab := scan.NewTable(e.cfg.Technique, hosts, e.ports)
+	for i := range e.state {
+		s := e.state[i].Load()
+		tab.Outcome[i] = scan.Outcome(s & outcomeMask)
+		tab.TTL[i] = uint8(s >> ttlShift)
+	}
+	for i := range e.targets {
+		r := e.hostRTT[i]
+		if r.valid {
+			tab.RTT[i] = scan.HostRTT{First: e.firstRTT[i], SRTT: r.srtt, RTTVar: r.rttvar, Timeout: r.timeout(e.tm)}
+		}
+		tab.TimedOut[i] = e.hostTimedOut() && !e.hostDone(i)
+	}
+	if len(e.from) > 0 {
+		tab.ReplyFrom = e.from
+	}
+	return tab
+}
+
+func (e *engine) hostDone(i int) bool {
+	base := uint64(i) * e.nports
+	for j := base; j < base+e.nports; j++ {
+		if e.state[j].Load()&outcomeMask == 0 {
+			return false
+		}
+	}
+	return true
+}

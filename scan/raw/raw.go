@@ -1,0 +1,180 @@
+// Package raw is picket's raw packet engine for TCP port scans: SYN (-sS),
+// ACK (-sA), FIN (-sF), NULL (-sN) and Xmas (-sX).
+//
+// A sender and a receiver run apart. The sender walks every (host, port)
+// pair of a host group in a seeded pseudo-random permutation, stamping
+// probes out of a prebuilt frame template and handing them to the kernel in
+// batches. The receiver reads replies from the same AF_PACKET socket, whose
+// BPF filter drops what is not ours, and validates each one statelessly:
+// the probe's sequence number is a keyed hash of the destination and ports,
+// so a reply that does not echo it is not ours. The source port carries the
+// try number, so a reply also says which transmission it answers: round
+// trips are measured without ambiguity, and a reply to a retransmission
+// proves that the first copy, or its answer, was lost.
+//
+// What is remembered per probe is four bytes of state (outcome, tries,
+// reply TTL) and the time of its last transmission, in flat arrays: memory
+// is linear in the probes of one group and flat in the number of groups.
+//
+// Probes that got no answer are sent again in further passes over the
+// permutation, as long as retransmissions keep earning answers and the
+// timing template's retry limit allows. The send rate starts moderate and
+// grows while the share of probes answered holds; it backs off when that
+// share falls, which is what congestion looks like, and not for a steady
+// low loss, which is what a lossy link looks like.
+//
+// Scan is safe to call from one goroutine at a time per Conn.
+package raw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/scan"
+)
+
+// Timing are the knobs of the engine, in Nmap's terms. Zero values take
+// the defaults of Nmap's -T3.
+type Timing struct {
+	InitialRTT time.Duration // round-trip timeout before any is measured (1s)
+	MinRTT     time.Duration // floor of the round-trip timeout (100ms)
+	MaxRTT     time.Duration // ceiling of the round-trip timeout (10s)
+	MaxRetries int           // retransmissions of an unanswered probe; -1 means the default (10)
+	MinRate    float64       // packets per second never to go below; 0 for none
+	MaxRate    float64       // packets per second never to exceed; 0 for none
+	// StartRate is the send rate of the first probes; 0 means 20,000/s
+	// (or MinRate, if higher).
+	StartRate   float64
+	HostTimeout time.Duration // give up on a host after this long; 0 for never
+	ScanDelay   time.Duration // at least this long between probes to one host
+}
+
+func (t Timing) withDefaults() Timing {
+	if t.InitialRTT <= 0 {
+		t.InitialRTT = time.Second
+	}
+	if t.MinRTT <= 0 {
+		t.MinRTT = 100 * time.Millisecond
+	}
+	if t.MaxRTT <= 0 {
+		t.MaxRTT = 10 * time.Second
+	}
+	if t.MaxRTT < t.InitialRTT {
+		t.MaxRTT = t.InitialRTT
+	}
+	if t.MaxRetries < 0 {
+		t.MaxRetries = 10
+	}
+	if t.MaxRetries > maxTries-1 {
+		t.MaxRetries = maxTries - 1
+	}
+	if t.StartRate <= 0 {
+		t.StartRate = 20000
+	}
+	t.StartRate = max(t.StartRate, t.MinRate)
+	if t.MaxRate > 0 {
+		t.StartRate = min(t.StartRate, t.MaxRate)
+	}
+	return t
+}
+
+// Target is a host to scan and the hardware address its frames go to (its
+// own on the link, or the gateway's).
+type Target struct {
+	Addr    netip.Addr
+	NextHop packet.MAC
+}
+
+// Config is one scan's setup. Conn, SrcMAC and a source address of each
+// family scanned must be set.
+type Config struct {
+	Technique scan.Technique // SYN (the zero value means SYN), ACK, FIN, NULL or Xmas
+	Conn      *netio.Conn
+	SrcMAC    packet.MAC
+	Src4      netip.Addr
+	Src6      netip.Addr
+	Timing    Timing
+	// Seed fixes the permutation, the source ports and the hash key
+	// derivation; 0 draws one at random.
+	Seed uint64
+	// Shard and Shards (1-based, --shard i/n) make this scan send only
+	// the permutation indexes k with k mod Shards == Shard-1.
+	Shard, Shards int
+	// InOrder (-r) sends host by host, ports in order.
+	InOrder bool
+	// Progress, if set, is updated as the scan runs.
+	Progress *Progress
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Progress counts a scan's work as it goes. Its fields are updated
+// atomically and may be read at any time.
+type Progress struct {
+	Total    atomic.Uint64 // probes of the first pass
+	Resolved atomic.Uint64 // probes answered, or given up on
+	Sent     atomic.Uint64 // probes sent, retransmissions included
+	Replies  atomic.Uint64
+	Rate     atomic.Uint64 // the current send rate, packets per second
+}
+
+// Stats is the completeness report of one scan.
+type Stats struct {
+	Sent            uint64
+	Retransmissions uint64
+	Replies         uint64 // valid replies, duplicates included
+	Answered        uint64 // probes with an answer
+	// RecoveredByRetry counts probes whose answer came only to a
+	// retransmission: the measured loss is RecoveredByRetry/Answered.
+	RecoveredByRetry uint64
+	PeakRate         float64
+	NoReply          uint64 // probes whose state rests on silence
+	Passes           int
+	KernelDrops      uint64 // replies the socket buffer had no room for
+}
+
+// Loss is the fraction of answered probes whose first transmission went
+// unanswered.
+func (s Stats) Loss() float64 {
+	if s.Answered == 0 {
+		return 0
+	}
+	return float64(s.RecoveredByRetry) / float64(s.Answered)
+}
+
+// ErrNoSource is returned when no source address of a target's family is
+// configured.
+var ErrNoSource = errors.New("raw: no source address for the target's address family")
+
+// Scan probes every port of every target with cfg.Technique and returns
+// what it learned. Cancelling ctx ends the scan early; the returned table
+// then holds what was learned so far, and the error is ctx's.
+func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*scan.Table, Stats, error) {
+	if cfg.Technique == 0 {
+		cfg.Technique = scan.SYN
+	}
+	switch cfg.Technique {
+	case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas:
+	default:
+		return nil, Stats{}, fmt.Errorf("raw: technique %s is not a raw TCP scan", cfg.Technique.Name())
+	}
+	if cfg.Conn == nil {
+		return nil, Stats{}, errors.New("raw: no connection")
+	}
+	for _, t := range targets {
+		if (t.Addr.Is4() && !cfg.Src4.IsValid()) || (t.Addr.Is6() && !cfg.Src6.IsValid()) {
+			return nil, Stats{}, fmt.Errorf("%w: %s", ErrNoSource, t.Addr)
+		}
+	}
+	e, err := newEngine(cfg, targets, ports)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	return e.run(ctx)
+}

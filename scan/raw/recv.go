@@ -1,0 +1,157 @@
+package raw
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/scan"
+)
+
+// receive reads and records replies until the sender stops it.
+func (e *engine) receive() {
+	b := netio.NewBatch(64, 2048)
+	var d packet.Decoded
+	for {
+		n, err := e.cfg.Conn.ReadBatch(b)
+		if err != nil {
+			if e.stop.Load() || !errors.Is(err, os.ErrDeadlineExceeded) {
+				return
+			}
+			continue
+		}
+		now := e.now()
+		for i := 0; i < n; i++ {
+			e.handle(&d, b.Bufs[i], now)
+		}
+	}
+}
+
+// handle validates one frame and records what it says.
+func (e *engine) handle(d *packet.Decoded, frame []byte, now time.Time) {
+	if d.Decode(frame, e.link) != nil {
+		return
+	}
+	switch d.Transport {
+	case packet.TransportTCP:
+		try := int(d.TCP.DstPort) - int(e.sportBase)
+		if try < 0 || try >= maxTries {
+			return
+		}
+		h, ok := e.hostIdx[d.IP.Src]
+		if !ok {
+			return
+		}
+		pi := e.portIdx[d.TCP.SrcPort]
+		if pi < 0 {
+			return
+		}
+		c := e.cookie(d.IP.Src, d.TCP.SrcPort, d.TCP.DstPort)
+		o, ok := e.classifyTCP(d.TCP.Flags, d.TCP.Seq, d.TCP.Ack, c)
+		if !ok {
+			return
+		}
+		e.record(int(h), uint64(h)*e.nports+uint64(pi), o, d.IP.TTL, try, now)
+	case packet.TransportICMPv4, packet.TransportICMPv6:
+		q := &d.Quote
+		if q.IP.Version == 0 || !q.HasSeq() {
+			return
+		}
+		try := int(q.SrcPort) - int(e.sportBase)
+		if try < 0 || try >= maxTries {
+			return
+		}
+		h, ok := e.hostIdx[q.IP.Dst]
+		if !ok {
+			return
+		}
+		pi := e.portIdx[q.DstPort]
+		if pi < 0 || q.Seq != e.cookie(q.IP.Dst, q.DstPort, q.SrcPort) {
+			return
+		}
+		var o scan.Outcome
+		switch {
+		case d.Transport == packet.TransportICMPv4 && d.ICMP.Type == 3:
+			o = scan.ICMPv4Unreach(d.ICMP.Code)
+		case d.Transport == packet.TransportICMPv6 && d.ICMP.Type == 1:
+			o = scan.ICMPv6Unreach(d.ICMP.Code)
+		default:
+			return
+		}
+		if d.IP.Src != q.IP.Dst {
+			if _, seen := e.from[int(h)]; !seen {
+				e.from[int(h)] = d.IP.Src
+			}
+		}
+		e.record(int(h), uint64(h)*e.nports+uint64(pi), o, d.IP.TTL, try, now)
+	}
+}
+
+// record stores an answer to probe idx of host h, unless a better one is
+// already there.
+func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, now time.Time) {
+	e.replies.Add(1)
+	var old uint32
+	for {
+		old = e.state[idx].Load()
+		if priority(o) <= priority(scan.Outcome(old&outcomeMask)) {
+			return
+		}
+		nw := old&triesMask | uint32(o) | uint32(ttl)<<ttlShift
+		if e.state[idx].CompareAndSwap(old, nw) {
+			break
+		}
+	}
+	if old&outcomeMask == 0 {
+		e.answered.Add(1)
+		e.winAnswer.Add(1)
+		e.earned[try].Add(1)
+		if try > 0 {
+			e.recovered.Add(1)
+		}
+		if p := e.cfg.Progress; p != nil {
+			p.Resolved.Add(1)
+			p.Replies.Add(1)
+		}
+	}
+	// Only an answer to the latest transmission times a round trip:
+	// the source port says which one this answers (Karn's rule, exact).
+	if tries := int(old&triesMask>>triesShift) - 1; try == tries {
+		rtt := time.Duration(uint64(e.units(now)-e.sent[idx].Load()) << timeUnitShift)
+		if !e.hostRTT[h].valid {
+			e.firstRTT[h] = rtt
+		}
+		e.hostRTT[h].sample(rtt)
+		e.rtt.sample(rtt)
+		e.timeout.Store(int64(e.rtt.timeout(e.tm)))
+		e.srtt.Store(int64(e.rtt.srtt))
+	}
+}
+
+// rttEstimator is RFC 6298's smoothed round trip, as Nmap keeps it.
+type rttEstimator struct {
+	srtt, rttvar time.Duration
+	valid        bool
+}
+
+func (r *rttEstimator) sample(m time.Duration) {
+	if !r.valid {
+		r.srtt, r.rttvar, r.valid = m, m/2, true
+		return
+	}
+	d := m - r.srtt
+	if d < 0 {
+		d = -d
+	}
+	r.rttvar += (d - r.rttvar) / 4
+	r.srtt += (m - r.srtt) / 8
+}
+
+func (r *rttEstimator) timeout(t Timing) time.Duration {
+	if !r.valid {
+		return t.InitialRTT
+	}
+	return min(max(r.srtt+4*r.rttvar, t.MinRTT), t.MaxRTT)
+}

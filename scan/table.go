@@ -1,0 +1,64 @@
+package scan
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Table is what one technique learned about a group of hosts: an outcome
+// and a reply TTL for every (host, port) pair, kept flat so that memory is
+// a few bytes per probe whatever the number of hosts. Engines fill it; the
+// job folds it into result.Host values host by host. A Table is not safe
+// for concurrent mutation.
+type Table struct {
+	Technique Technique
+	Hosts     []netip.Addr
+	Ports     []uint16
+	Outcome   []Outcome // len(Hosts)*len(Ports), host-major
+	TTL       []uint8
+	// ReplyFrom holds, per host, the source of the first ICMP error that
+	// came from an address other than the host's, if any.
+	ReplyFrom map[int]netip.Addr
+	// RTT holds each host's round-trip estimates, when measured.
+	RTT []HostRTT
+	// TimedOut marks hosts that --host-timeout ended.
+	TimedOut []bool
+}
+
+// HostRTT is one host's round-trip estimate, as Nmap's <times> element.
+type HostRTT struct {
+	First   time.Duration // the first round trip measured: the "latency" of the report
+	SRTT    time.Duration
+	RTTVar  time.Duration
+	Timeout time.Duration
+}
+
+// NewTable returns a table for hosts × ports with every outcome None.
+func NewTable(t Technique, hosts []netip.Addr, ports []uint16) *Table {
+	n := len(hosts) * len(ports)
+	return &Table{
+		Technique: t, Hosts: hosts, Ports: ports,
+		Outcome: make([]Outcome, n), TTL: make([]uint8, n),
+		RTT: make([]HostRTT, len(hosts)), TimedOut: make([]bool, len(hosts)),
+	}
+}
+
+// Host appends host i's port results to dst and returns it.
+func (t *Table) Host(i int, dst []PortResult) []PortResult {
+	base := i * len(t.Ports)
+	for j, p := range t.Ports {
+		dst = append(dst, PortResult{Number: p, Outcome: t.Outcome[base+j], TTL: t.TTL[base+j]})
+	}
+	return dst
+}
+
+// Answered reports whether any probe to host i got a reply.
+func (t *Table) Answered(i int) bool {
+	base := i * len(t.Ports)
+	for _, o := range t.Outcome[base : base+len(t.Ports)] {
+		if o != None {
+			return true
+		}
+	}
+	return false
+}
