@@ -107,3 +107,7 @@ func (c *Conn) Stats() (Stats, error) { return c.stats() }
 
 // Close closes the socket; a blocked ReadBatch returns.
 func (c *Conn) Close() error { return c.close() }
+
+// Available reports whether this process may open raw sockets: nil, or
+// ErrPermission or ErrNotSupported. It opens one and closes it at once.
+func Available() error { return available() }

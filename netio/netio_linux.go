@@ -204,3 +204,15 @@ func (c *impl) close() error {
 	c.closed.Store(true)
 	return c.f.Close()
 }
+
+func available() error {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return ErrPermission
+		}
+		return fmt.Errorf("netio: socket: %w", err)
+	}
+	unix.Close(fd)
+	return nil
+}

@@ -15,3 +15,5 @@ func (impl) readBatch(*Batch) (int, error)       { return 0, ErrNotSupported }
 func (impl) writeBatch(*Batch, int) (int, error) { return 0, ErrNotSupported }
 func (impl) stats() (Stats, error)               { return Stats{}, ErrNotSupported }
 func (impl) close() error                        { return ErrNotSupported }
+
+func available() error { return ErrNotSupported }

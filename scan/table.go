@@ -62,3 +62,27 @@ func (t *Table) Answered(i int) bool {
 	}
 	return false
 }
+
+// Stats is the completeness report of one scan of one group.
+type Stats struct {
+	Sent            uint64 // probes sent, retransmissions included
+	Retransmissions uint64
+	Replies         uint64 // valid replies, duplicates included
+	Answered        uint64 // probes with an answer
+	// Recovered counts probes whose answer came only to a
+	// retransmission: the first copy or its answer was lost.
+	Recovered   uint64
+	PeakRate    float64 // packets per second
+	NoReply     uint64  // probes whose state rests on silence
+	Passes      int
+	KernelDrops uint64 // replies the socket buffer had no room for
+}
+
+// Loss is the fraction of answered probes whose first transmission went
+// unanswered: the loss measured on the path.
+func (s Stats) Loss() float64 {
+	if s.Answered == 0 {
+		return 0
+	}
+	return float64(s.Recovered) / float64(s.Answered)
+}

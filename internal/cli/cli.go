@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "picket version %s\n", Version)
 		return nil
 	}
-	return usagef("unknown command or option %q", args[0])
+	return runScan(ctx, args, &env{stdin: stdin, stdout: stdout, stderr: stderr})
 }
 
 func printUsage(w io.Writer) {
@@ -70,6 +70,11 @@ Usage:
   picket [Scan Type(s)] [Options] {target specification}
   picket version
 
-Port scanning is being built; see README.md for what exists today.
+Scan types: -sS (SYN, the default with raw-socket rights), -sA, -sF, -sN, -sX
+Ports:      -p <list|range|->, -F, --top-ports N, --exclude-ports, -r
+Discovery:  -Pn (treat all hosts as up), -sn (no port scan), -sL (list targets)
+Targets:    -iL <file>, --exclude, --excludefile, -6, -n
+Timing:     -T0..5, --min-rate, --max-rate, --max-retries, --host-timeout, ...
+Output:     -oN/-oX/-oG/-oJ <file>, -oA <base>, --open, --reason, -v
 `)
 }

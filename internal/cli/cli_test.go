@@ -17,7 +17,7 @@ func TestRun(t *testing.T) {
 	}{
 		{name: "no arguments prints usage", args: nil, code: ExitOK, stdout: "Usage:"},
 		{name: "version", args: []string{"version"}, code: ExitOK, stdout: "picket version " + Version},
-		{name: "unknown option", args: []string{"--bogus"}, code: ExitUsage, stderr: `unknown command or option "--bogus"`},
+		{name: "unknown option", args: []string{"--bogus"}, code: ExitUsage, stderr: `unknown option "--bogus"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

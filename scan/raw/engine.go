@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"math/bits"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -227,9 +229,9 @@ func (e *engine) units(t time.Time) uint32 {
 	return uint32(uint64(t.Sub(e.start)) >> timeUnitShift)
 }
 
-func (e *engine) run(ctx context.Context) (*scan.Table, Stats, error) {
+func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 	e.start = e.now()
-	var st Stats
+	var st scan.Stats
 	if p := e.cfg.Progress; p != nil {
 		p.Total.Store(e.n)
 	}
@@ -239,31 +241,27 @@ func (e *engine) run(ctx context.Context) (*scan.Table, Stats, error) {
 
 	pc := newPacer(e.tm, len(e.targets), e.now)
 	var err error
-	for pass := 0; pass <= e.tm.MaxRetries; pass++ {
-		sent, perr := e.sendPass(ctx, pass, pc)
-		st.Sent += sent
-		if pass > 0 {
-			st.Retransmissions += sent
+	for {
+		sw, serr := e.sweepAll(ctx, pc)
+		st.Sent += sw.sent
+		st.Retransmissions += sw.retransmitted
+		if sw.sent > 0 {
+			st.Passes++
 		}
-		if perr != nil {
-			err = perr
+		if serr != nil {
+			err = serr
 			break
 		}
-		if sent == 0 {
+		if sw.pending == 0 || e.hostTimedOut() {
 			break
 		}
-		st.Passes++
-		if werr := e.wait(ctx); werr != nil {
-			err = werr
-			break
-		}
-		// Nmap's adaptive retry cap: retransmit again only while
-		// retransmissions keep earning answers.
-		if pass > 0 && e.earned[pass].Load() == 0 {
-			break
-		}
-		if e.hostTimedOut() {
-			break
+		if sw.sent == 0 {
+			// Nothing was due: sleep until the first probe is, or an
+			// answer may have settled everything.
+			if werr := e.sleepUntil(ctx, sw.nextDue); werr != nil {
+				err = werr
+				break
+			}
 		}
 	}
 
@@ -275,7 +273,7 @@ func (e *engine) run(ctx context.Context) (*scan.Table, Stats, error) {
 	tab := e.table()
 	st.Replies = e.replies.Load()
 	st.Answered = e.answered.Load()
-	st.RecoveredByRetry = e.recovered.Load()
+	st.Recovered = e.recovered.Load()
 	st.PeakRate = pc.peak
 	st.NoReply = e.n - st.Answered
 	if ks, kerr := e.cfg.Conn.Stats(); kerr == nil {
@@ -291,9 +289,68 @@ func (e *engine) hostTimedOut() bool {
 	return e.tm.HostTimeout > 0 && e.now().Sub(e.start) > e.tm.HostTimeout
 }
 
-// sendPass sends try number pass of every probe still unanswered.
-func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, error) {
+// senders is how many goroutines send. Each probe the kernel takes is
+// pushed through the driver, and on a virtual link through the receiving
+// stack too, on the sending thread's CPU: more senders use more cores.
+var senders = min(runtime.NumCPU(), 4)
+
+// sweepAll runs one sweep split across the senders.
+func (e *engine) sweepAll(ctx context.Context, pc *pacer) (sweepResult, error) {
+	if senders <= 1 || e.cfg.InOrder || e.n < 4096 {
+		return e.sweep(ctx, pc, 0, 1)
+	}
+	results := make([]sweepResult, senders)
+	errs := make([]error, senders)
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() { results[i], errs[i] = e.sweep(ctx, pc, uint64(i), uint64(senders)) })
+	}
+	wg.Wait()
+	var r sweepResult
+	for _, x := range results {
+		r.sent += x.sent
+		r.retransmitted += x.retransmitted
+		r.pending += x.pending
+		if r.nextDue.IsZero() || (!x.nextDue.IsZero() && x.nextDue.Before(r.nextDue)) {
+			r.nextDue = x.nextDue
+		}
+	}
+	return r, errors.Join(errs...)
+}
+
+// sweepResult is what one sweep over the probes did and left.
+type sweepResult struct {
+	sent          uint64 // retransmissions included
+	retransmitted uint64
+	// pending counts probes still waiting: unsent, or sent and not yet
+	// timed out. Zero ends the scan.
+	pending uint64
+	nextDue time.Time // when the earliest pending probe times out
+}
+
+// allowedTries is Nmap's adaptive retry cap: one more transmission than
+// the highest try number that ever earned an answer, and at least two,
+// within --max-retries. On a clean network that is one retransmission;
+// on a lossy one, as many as keep paying off.
+func (e *engine) allowedTries() int {
+	best := 0
+	for t := maxTries - 1; t > 0; t-- {
+		if e.earned[t].Load() > 0 {
+			best = t
+			break
+		}
+	}
+	return min(best+2, e.tm.MaxRetries+1)
+}
+
+// sweep walks the permutation once and sends every probe that is due: never
+// sent, or sent and unanswered for a round-trip timeout with tries left.
+// Retransmissions thus start as soon as each probe times out, overlapping
+// the first transmissions of later probes rather than waiting for a pass to
+// end.
+func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (sweepResult, error) {
 	const batchLen = 64
+	var r sweepResult
 	frameLen := 0
 	if e.tmpl4 != nil {
 		frameLen = e.tmpl4.Len()
@@ -306,10 +363,13 @@ func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, err
 	if e.cfg.Shards > 1 {
 		k, step = uint64(e.cfg.Shard-1), uint64(e.cfg.Shards)
 	}
-	var sent uint64
+	k, step = k+part*step, step*parts
+	allowed := e.allowedTries()
 	fill := 0
 	now := e.now()
 	stamp := e.units(now)
+	timeout := uint32(uint64(e.timeoutDur()) >> timeUnitShift)
+	nextDue := ^uint32(0)
 	flush := func() error {
 		if fill == 0 {
 			return nil
@@ -331,6 +391,7 @@ func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, err
 		}
 		fill = 0
 		stamp = e.units(now)
+		timeout = uint32(uint64(e.timeoutDur()) >> timeUnitShift)
 		return ctx.Err()
 	}
 	for ; k < e.n; k += step {
@@ -339,10 +400,24 @@ func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, err
 			idx = e.perm.At(k)
 		}
 		s := e.state[idx].Load()
-		if s&outcomeMask != 0 || int(s&triesMask>>triesShift) != pass {
+		if s&outcomeMask != 0 {
 			continue
 		}
-		if sent&1023 == 0 && e.hostTimedOut() {
+		tries := int(s & triesMask >> triesShift)
+		if tries > 0 {
+			due := e.sent[idx].Load() + timeout
+			if int32(due-stamp) > 0 {
+				r.pending++
+				if int32(due-nextDue) < 0 || nextDue == ^uint32(0) {
+					nextDue = due
+				}
+				continue
+			}
+			if tries >= allowed {
+				continue // given up on: it rests on silence
+			}
+		}
+		if (r.sent+r.retransmitted)&1023 == 0 && e.hostTimedOut() {
 			break
 		}
 		h := idx / e.nports
@@ -352,7 +427,7 @@ func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, err
 		if t.Addr.Is6() {
 			tmpl = e.tmpl6
 		}
-		sport := e.sportBase + uint16(pass)
+		sport := e.sportBase + uint16(tries)
 		c := e.cookie(t.Addr, port, sport)
 		p := tmpl.Probe(b.Bufs[fill])
 		p.SetDstMAC(t.NextHop)
@@ -368,14 +443,27 @@ func (e *engine) sendPass(ctx context.Context, pass int, pc *pacer) (uint64, err
 		e.sent[idx].Store(stamp)
 		e.state[idx].Add(1 << triesShift)
 		fill++
-		sent++
+		r.sent++
+		if tries > 0 {
+			r.retransmitted++
+		}
+		r.pending++
 		if fill == batchLen {
 			if err := flush(); err != nil {
-				return sent, err
+				return r, err
 			}
 		}
 	}
-	return sent, flush()
+	if err := flush(); err != nil {
+		return r, err
+	}
+	if nextDue == ^uint32(0) || r.sent > 0 {
+		// Just sent probes are due a timeout from now.
+		r.nextDue = e.now().Add(e.timeoutDur())
+	} else {
+		r.nextDue = e.start.Add(time.Duration(uint64(nextDue) << timeUnitShift))
+	}
+	return r, nil
 }
 
 // batchView returns b with its buffers shifted by off, for resending the
@@ -393,15 +481,11 @@ func batchView(b *netio.Batch, off, fill int) *netio.Batch {
 
 func (e *engine) timeoutDur() time.Duration { return time.Duration(e.timeout.Load()) }
 
-// wait gives the replies to the last probes of a pass one round-trip
-// timeout to arrive, or less once every probe is answered.
-func (e *engine) wait(ctx context.Context) error {
-	start := e.now()
+// sleepUntil waits until t, returning early once every probe is answered.
+func (e *engine) sleepUntil(ctx context.Context, t time.Time) error {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	// The timeout is read afresh each time: the first replies of a scan
-	// replace the initial guess with a measurement.
-	for e.now().Sub(start) < e.timeoutDur() {
+	for e.now().Before(t) {
 		if e.answered.Load() == e.n {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package raw
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -15,6 +16,7 @@ import (
 // costs a few percent of the share and never triggers a back-off, where
 // Nmap, reading every drop as congestion, would slow down.
 type pacer struct {
+	mu      sync.Mutex // guards everything below: senders share the pacer
 	now     func() time.Time
 	rate    float64 // packets per second
 	min     float64
@@ -51,6 +53,8 @@ func newPacer(t Timing, hosts int, now func() time.Time) *pacer {
 // wait blocks until n more packets may go, adapting the rate at the end of
 // each window, and returns the time it let them go.
 func (p *pacer) wait(n int, answers *atomic.Uint64, rtt time.Duration) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := p.now()
 	window := max(10*time.Millisecond, 2*rtt)
 	if w := now.Sub(p.winFrom); w >= window && p.winSent > 0 {
@@ -92,5 +96,7 @@ func (p *pacer) adapt(share float64) {
 
 // backoff halves the rate after the kernel refused frames.
 func (p *pacer) backoff() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.rate = max(p.rate/2, p.min, 100)
 }

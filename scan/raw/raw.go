@@ -124,30 +124,6 @@ type Progress struct {
 	Rate     atomic.Uint64 // the current send rate, packets per second
 }
 
-// Stats is the completeness report of one scan.
-type Stats struct {
-	Sent            uint64
-	Retransmissions uint64
-	Replies         uint64 // valid replies, duplicates included
-	Answered        uint64 // probes with an answer
-	// RecoveredByRetry counts probes whose answer came only to a
-	// retransmission: the measured loss is RecoveredByRetry/Answered.
-	RecoveredByRetry uint64
-	PeakRate         float64
-	NoReply          uint64 // probes whose state rests on silence
-	Passes           int
-	KernelDrops      uint64 // replies the socket buffer had no room for
-}
-
-// Loss is the fraction of answered probes whose first transmission went
-// unanswered.
-func (s Stats) Loss() float64 {
-	if s.Answered == 0 {
-		return 0
-	}
-	return float64(s.RecoveredByRetry) / float64(s.Answered)
-}
-
 // ErrNoSource is returned when no source address of a target's family is
 // configured.
 var ErrNoSource = errors.New("raw: no source address for the target's address family")
@@ -155,26 +131,26 @@ var ErrNoSource = errors.New("raw: no source address for the target's address fa
 // Scan probes every port of every target with cfg.Technique and returns
 // what it learned. Cancelling ctx ends the scan early; the returned table
 // then holds what was learned so far, and the error is ctx's.
-func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*scan.Table, Stats, error) {
+func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*scan.Table, scan.Stats, error) {
 	if cfg.Technique == 0 {
 		cfg.Technique = scan.SYN
 	}
 	switch cfg.Technique {
 	case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas:
 	default:
-		return nil, Stats{}, fmt.Errorf("raw: technique %s is not a raw TCP scan", cfg.Technique.Name())
+		return nil, scan.Stats{}, fmt.Errorf("raw: technique %s is not a raw TCP scan", cfg.Technique.Name())
 	}
 	if cfg.Conn == nil {
-		return nil, Stats{}, errors.New("raw: no connection")
+		return nil, scan.Stats{}, errors.New("raw: no connection")
 	}
 	for _, t := range targets {
 		if (t.Addr.Is4() && !cfg.Src4.IsValid()) || (t.Addr.Is6() && !cfg.Src6.IsValid()) {
-			return nil, Stats{}, fmt.Errorf("%w: %s", ErrNoSource, t.Addr)
+			return nil, scan.Stats{}, fmt.Errorf("%w: %s", ErrNoSource, t.Addr)
 		}
 	}
 	e, err := newEngine(cfg, targets, ports)
 	if err != nil {
-		return nil, Stats{}, err
+		return nil, scan.Stats{}, err
 	}
 	return e.run(ctx)
 }

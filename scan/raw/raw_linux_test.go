@@ -49,7 +49,7 @@ type truth struct {
 }
 
 // scanLab scans addrs on tg and returns the table and stats.
-func scanLab(t *testing.T, l *lab.Lab, tg *lab.Target, tech scan.Technique, addrs []netip.Addr, ports []uint16) (*scan.Table, Stats) {
+func scanLab(t *testing.T, l *lab.Lab, tg *lab.Target, tech scan.Technique, addrs []netip.Addr, ports []uint16) (*scan.Table, scan.Stats) {
 	t.Helper()
 	link := openLink(t, l, tg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

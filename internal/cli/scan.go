@@ -1,0 +1,478 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/picket-scanner/picket/job"
+	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/output"
+	"github.com/picket-scanner/picket/output/grepable"
+	"github.com/picket-scanner/picket/output/jsonl"
+	"github.com/picket-scanner/picket/output/nmapxml"
+	"github.com/picket-scanner/picket/output/normal"
+	"github.com/picket-scanner/picket/ports"
+	"github.com/picket-scanner/picket/result"
+	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/scan/raw"
+	"github.com/picket-scanner/picket/target"
+	"github.com/picket-scanner/picket/timing"
+)
+
+// env is what a command reads from and writes to, injected for tests.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// rawAvailable reports whether raw sockets may be opened; nil means
+	// netio.Available.
+	rawAvailable func() error
+}
+
+func (e *env) raw() error {
+	if e.rawAvailable != nil {
+		return e.rawAvailable()
+	}
+	return netio.Available()
+}
+
+// runScan is the scan command: Nmap's command line.
+func runScan(ctx context.Context, args []string, e *env) error {
+	o, err := ParseOptions(args)
+	if err != nil {
+		return err
+	}
+	if len(o.Targets) == 0 && o.InputList == "" {
+		return usagef("no targets given: name hosts, networks or ranges (198.18.0.0/24, 198.18.1-3.1-254), or a file with -iL")
+	}
+	p, err := plan(o, e)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	targets, err := buildTargets(ctx, o, e)
+	if err != nil {
+		return err
+	}
+	sink, closeOut, err := openOutputs(o, e)
+	if err != nil {
+		return err
+	}
+	run := &result.Run{
+		Scanner: "picket", Version: Version, Args: "picket " + strings.Join(args, " "),
+		ScanInfo: p.scanInfo, Verbose: o.Verbose, Debugging: o.Debug,
+	}
+	var stopProgress func()
+	if o.Verbose > 0 || o.StatsEvery > 0 {
+		stopProgress = startProgress(e.stderr, p, o.StatsEvery)
+	}
+	_, runErr := job.Run(ctx, job.Config{
+		Targets:     targets,
+		Discover:    p.discover,
+		Scans:       p.scans,
+		ListOnly:    o.ListOnly,
+		ServiceName: p.names.Name,
+		Run:         run,
+		Sink:        sink,
+	})
+	if stopProgress != nil {
+		stopProgress()
+	}
+	if err := closeOut(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil && ctx.Err() != nil {
+		return fmt.Errorf("scan interrupted: the output holds the %d hosts finished before it", run.HostsUp+run.HostsDown)
+	}
+	return runErr
+}
+
+// scanPlan is what the command line asks for, bound to engines.
+type scanPlan struct {
+	scans    []job.PortScan
+	discover job.Discoverer
+	scanInfo []result.ScanInfo
+	progress *raw.Progress
+	names    *ports.Table
+	closers  []func() error
+}
+
+func (p *scanPlan) close() {
+	for _, c := range p.closers {
+		c()
+	}
+}
+
+// privilegeHint tells the user how to let picket send raw packets.
+const privilegeHint = "run picket as root, or grant it the capability: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v picket)"
+
+func plan(o *Options, e *env) (*scanPlan, error) {
+	p := &scanPlan{progress: &raw.Progress{}}
+	rawErr := e.raw()
+	if o.Unprivileged {
+		rawErr = netio.ErrPermission
+	}
+	privileged := rawErr == nil
+
+	var techs []scan.Technique
+	for _, t := range []struct {
+		on   bool
+		tech scan.Technique
+		flag string
+	}{{o.SYN, scan.SYN, "-sS"}, {o.ACK, scan.ACK, "-sA"}, {o.FIN, scan.FIN, "-sF"}, {o.NULL, scan.NULL, "-sN"}, {o.Xmas, scan.Xmas, "-sX"}} {
+		if !t.on {
+			continue
+		}
+		if !privileged {
+			return nil, fmt.Errorf("%s sends raw packets, which this process may not (%v): %s", t.flag, rawErr, privilegeHint)
+		}
+		techs = append(techs, t.tech)
+	}
+	if o.UDP {
+		return nil, usagef("-sU: UDP scanning is not available yet in this version of picket")
+	}
+	if o.Connect {
+		techs = append(techs, scan.Connect)
+	}
+	if len(techs) == 0 && !o.NoPortScan && !o.ListOnly {
+		if privileged {
+			techs = append(techs, scan.SYN)
+		} else {
+			techs = append(techs, scan.Connect)
+			if !errors.Is(rawErr, netio.ErrNotSupported) {
+				fmt.Fprintf(e.stderr, "Note: without raw-socket rights picket runs a connect scan (-sT); for a SYN scan, %s.\n", privilegeHint)
+			}
+		}
+	}
+	if o.Version || o.OS || o.Scripts || o.Aggressive || o.Traceroute {
+		return nil, usagef("-sV, -O, -sC, -A and --traceroute are not available yet in this version of picket")
+	}
+
+	params, err := timingParams(o)
+	if err != nil {
+		return nil, err
+	}
+	table, err := servicesTable(o)
+	if err != nil {
+		return nil, err
+	}
+	p.names = table
+	spec, err := table.Select(ports.Selection{
+		Ports: o.Ports, Exclude: o.ExcludePorts, Fast: o.Fast, Top: o.TopPorts, Ratio: o.PortRatio,
+		Protocols: []result.Protocol{result.TCP},
+	})
+	if err != nil {
+		if len(techs) > 0 {
+			return nil, usagef("%v", err)
+		}
+		spec = &ports.Spec{}
+	}
+	for _, w := range spec.Warnings {
+		fmt.Fprintf(e.stderr, "WARNING: %s\n", w)
+	}
+	tcpPorts := spec.TCP.AppendPorts(nil)
+
+	rt := raw.Timing{
+		InitialRTT: params.InitialRTT, MinRTT: params.MinRTT, MaxRTT: params.MaxRTT,
+		MaxRetries: params.MaxRetries, MinRate: params.MinRate, MaxRate: params.MaxRate,
+		HostTimeout: params.HostTimeout, ScanDelay: params.ScanDelay,
+	}
+	base := raw.Config{Timing: rt, Seed: o.Seed, Shard: o.Shard, Shards: o.Shards, InOrder: o.InOrder, Progress: p.progress}
+	for _, t := range techs {
+		if t == scan.Connect {
+			return nil, usagef("-sT: the connect scan is not available yet in this version of picket; run as root for a SYN scan")
+		}
+		cfg := base
+		cfg.Technique = t
+		s := raw.NewScanner(cfg)
+		p.closers = append(p.closers, s.Close)
+		p.scans = append(p.scans, job.PortScan{Scanner: s, Ports: tcpPorts})
+		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
+	}
+	if !o.NoPing && !o.ListOnly {
+		if !privileged {
+			return nil, usagef("host discovery without raw sockets is not available yet: add -Pn to scan every target, or %s", privilegeHint)
+		}
+		d := raw.NewScanner(raw.Config{Timing: rt, Seed: o.Seed})
+		p.closers = append(p.closers, d.Close)
+		p.discover = discoverer{d}
+	}
+	return p, nil
+}
+
+// discoverer adapts the raw engine's host discovery to the job's.
+type discoverer struct{ s *raw.Scanner }
+
+func (d discoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Status, error) {
+	st, err := d.s.Discover(ctx, hosts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]job.Status, len(st))
+	for i, s := range st {
+		out[i] = job.Status{Up: s.Up, Reason: result.Reason(s.Reason), TTL: s.TTL, MAC: s.MAC, RTT: s.RTT}
+	}
+	return out, nil
+}
+
+func timingParams(o *Options) (timing.Params, error) {
+	level := o.Template
+	if level < 0 {
+		level = 3
+	}
+	tmpl, err := timing.Level(level)
+	if err != nil {
+		return timing.Params{}, usagef("%v", err)
+	}
+	var t timing.Options
+	if o.MinRate > 0 {
+		t.MinRate = timing.Set(o.MinRate)
+	}
+	if o.MaxRate > 0 {
+		t.MaxRate = timing.Set(o.MaxRate)
+	}
+	if o.MaxRetries >= 0 {
+		t.MaxRetries = timing.Set(o.MaxRetries)
+	}
+	if o.HostTimeout > 0 {
+		t.HostTimeout = timing.Set(o.HostTimeout)
+	}
+	if o.InitialRTT > 0 {
+		t.InitialRTT = timing.Set(o.InitialRTT)
+	}
+	if o.MinRTT > 0 {
+		t.MinRTT = timing.Set(o.MinRTT)
+	}
+	if o.MaxRTT > 0 {
+		t.MaxRTT = timing.Set(o.MaxRTT)
+	}
+	if o.ScanDelay > 0 {
+		t.ScanDelay = timing.Set(o.ScanDelay)
+	}
+	if o.MaxScanDelay > 0 {
+		t.MaxScanDelay = timing.Set(o.MaxScanDelay)
+	}
+	if o.MinParallelism > 0 {
+		t.MinParallelism = timing.Set(o.MinParallelism)
+	}
+	if o.MaxParallelism > 0 {
+		t.MaxParallelism = timing.Set(o.MaxParallelism)
+	}
+	p, err := tmpl.Apply(t)
+	if err != nil {
+		return p, usagef("%v", err)
+	}
+	return p, nil
+}
+
+// servicesTable is picket's own table, or an installed Nmap's
+// nmap-services with --datadir.
+func servicesTable(o *Options) (*ports.Table, error) {
+	if o.DataDir == "" {
+		return ports.Default(), nil
+	}
+	path := filepath.Join(o.DataDir, ports.NmapServicesFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--datadir: %w (point it at an installed Nmap's data directory, e.g. /usr/share/nmap)", err)
+	}
+	defer f.Close()
+	return ports.ReadServices(f, path)
+}
+
+func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Target, error], error) {
+	fam := target.IPv4
+	if o.IPv6 {
+		fam = target.IPv6
+	}
+	resolver := resolverFor(o.DNSServers)
+	opts := target.Options{Family: fam, AllowLarge: o.AllowLargeScope, Resolver: resolver}
+	var excl []iter.Seq2[target.Spec, error]
+	for _, x := range o.Exclude {
+		excl = append(excl, target.ParseExclude(x, fam))
+	}
+	if o.ExcludeFile != "" {
+		f, err := os.Open(o.ExcludeFile)
+		if err != nil {
+			return nil, fmt.Errorf("--excludefile: %w", err)
+		}
+		defer f.Close()
+		excl = append(excl, target.ReadList(f, fam))
+	}
+	if len(excl) > 0 {
+		x, err := target.NewExclusions(ctx, chain(excl...), opts)
+		if err != nil {
+			return nil, err
+		}
+		opts.Exclude = x
+	}
+	specs := []iter.Seq2[target.Spec, error]{target.ParseArgs(o.Targets, fam)}
+	if o.InputList != "" {
+		var r io.Reader = e.stdin
+		if o.InputList != "-" {
+			f, err := os.Open(o.InputList)
+			if err != nil {
+				return nil, fmt.Errorf("-iL: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		specs = append(specs, target.ReadList(r, fam))
+	}
+	space, err := target.Build(ctx, chain(specs...), opts)
+	if err != nil {
+		if errors.Is(err, target.ErrLargeScope) {
+			return nil, usagef("%v", err)
+		}
+		return nil, err
+	}
+	for _, w := range space.Warnings() {
+		fmt.Fprintf(e.stderr, "WARNING: %v\n", w)
+	}
+	return func(yield func(target.Target, error) bool) {
+		for t := range space.All() {
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+func chain[T any](seqs ...iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, s := range seqs {
+			for v, err := range s {
+				if !yield(v, err) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// resolverFor returns the system resolver, or one that asks the given DNS
+// servers (--dns-servers) in turn.
+func resolverFor(servers []string) target.Resolver {
+	if len(servers) == 0 {
+		return net.DefaultResolver
+	}
+	next := 0
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		s := servers[next%len(servers)]
+		next++
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			s = net.JoinHostPort(s, "53")
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, s)
+	}}
+}
+
+// openOutputs opens the terminal report and every -o file. Standard output
+// carries the terminal report unless a format was sent there with "-".
+func openOutputs(o *Options, e *env) (job.Sink, func() error, error) {
+	opts := output.Options{Open: o.Open, Reason: o.Reason}
+	if !o.NoStylesheet {
+		opts.Stylesheet = o.Stylesheet
+	}
+	var files []*os.File
+	var writers []output.Writer
+	toStdout := false
+	open := func(name string, mk func(io.Writer, output.Options) output.Writer) error {
+		if name == "" {
+			return nil
+		}
+		if name == "-" {
+			toStdout = true
+			writers = append(writers, mk(e.stdout, opts))
+			return nil
+		}
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if o.AppendOutput {
+			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		f, err := os.OpenFile(name, flags, 0o644)
+		if err != nil {
+			return fmt.Errorf("output: %w", err)
+		}
+		files = append(files, f)
+		writers = append(writers, mk(f, opts))
+		return nil
+	}
+	outs := []struct {
+		name string
+		mk   func(io.Writer, output.Options) output.Writer
+	}{{o.Normal, normal.NewFile}, {o.XML, nmapxml.New}, {o.Grepable, grepable.New}, {o.JSON, jsonl.New}}
+	if o.AllFormats != "" {
+		n, x, g := output.AllNames(o.AllFormats)
+		outs = append(outs, struct {
+			name string
+			mk   func(io.Writer, output.Options) output.Writer
+		}{n, normal.NewFile}, struct {
+			name string
+			mk   func(io.Writer, output.Options) output.Writer
+		}{x, nmapxml.New}, struct {
+			name string
+			mk   func(io.Writer, output.Options) output.Writer
+		}{g, grepable.New})
+	}
+	closeAll := func() error {
+		var errs []error
+		for _, f := range files {
+			if err := f.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, out := range outs {
+		if err := open(out.name, out.mk); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+	}
+	if !toStdout {
+		writers = append([]output.Writer{normal.NewTerminal(e.stdout, opts)}, writers...)
+	}
+	return output.Multi(writers...), closeAll, nil
+}
+
+// startProgress prints a progress line on stderr every interval (2s by
+// default) until stopped.
+func startProgress(w io.Writer, p *scanPlan, every time.Duration) func() {
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				total, resolved := p.progress.Total.Load(), p.progress.Resolved.Load()
+				elapsed := time.Since(start)
+				line := fmt.Sprintf("Stats: %s elapsed; %d probes sent; rate %d/s", elapsed.Round(time.Second), p.progress.Sent.Load(), p.progress.Rate.Load())
+				if total > 0 {
+					pct := 100 * float64(resolved) / float64(total)
+					line += fmt.Sprintf("; about %.1f%% of this group done", pct)
+				}
+				fmt.Fprintln(w, line)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}

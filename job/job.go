@@ -1,0 +1,261 @@
+// Package job runs one scan from start to end: it takes targets in host
+// groups, finds which hosts are up, runs each port scan technique over the
+// group, folds each host's port states into a result.Host and hands it to
+// the sink as soon as the group is done, so output grows while the scan
+// goes on and an interrupted run keeps every finished host.
+//
+// Engines and sinks come in through small interfaces; job knows none of
+// them by name. Run is safe to call concurrently with distinct Configs.
+package job
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/netip"
+	"time"
+
+	"github.com/picket-scanner/picket/result"
+	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/target"
+)
+
+// Sink receives a run's results: output.Writer satisfies it.
+type Sink interface {
+	Begin(run *result.Run) error
+	WriteHost(h *result.Host) error
+	End(run *result.Run) error
+}
+
+// PortScanner scans a group of hosts with one technique.
+type PortScanner interface {
+	Technique() scan.Technique
+	Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error)
+}
+
+// Discoverer finds which hosts of a group are up.
+type Discoverer interface {
+	Discover(ctx context.Context, hosts []netip.Addr) ([]Status, error)
+}
+
+// Status is what host discovery learned of one host.
+type Status struct {
+	Up     bool
+	Reason result.Reason
+	TTL    uint8
+	MAC    []byte
+	RTT    time.Duration
+}
+
+// PortScan is one technique over a port list.
+type PortScan struct {
+	Scanner PortScanner
+	Ports   []uint16
+}
+
+// Config is one run. Targets, Run and Sink must be set.
+type Config struct {
+	Targets iter.Seq2[target.Target, error]
+	// Discover finds live hosts; nil treats every host as up (-Pn).
+	Discover Discoverer
+	// Scans run one after the other over each group; none with
+	// Discover set is a ping scan (-sn).
+	Scans []PortScan
+	// ListOnly (-sL) lists the targets and sends nothing.
+	ListOnly bool
+	// GroupSize is the number of hosts scanned together; 0 chooses it
+	// from the number of ports.
+	GroupSize int
+	// ServiceName names the service usually found on a port (the SERVICE
+	// column without -sV); nil leaves names empty.
+	ServiceName func(result.Protocol, uint16) string
+	Run         *result.Run // header fields, filled by the caller
+	Sink        Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// groupSize picks how many hosts to scan at once: about a million probes
+// per group, so the engine's per-probe state stays in tens of megabytes,
+// and at least 256 hosts, so small port lists still spread their load.
+func (c *Config) groupSize() int {
+	if c.GroupSize > 0 {
+		return c.GroupSize
+	}
+	ports := 0
+	for _, s := range c.Scans {
+		ports += len(s.Ports)
+	}
+	if ports == 0 {
+		return 4096
+	}
+	return min(max((1<<20)/ports, 256), 16384)
+}
+
+// Run performs the scan. The returned Run is complete even when the scan
+// was interrupted (Interrupted is set and the context's error returned):
+// the sink has been given every finished host and an End.
+func Run(ctx context.Context, cfg Config) (*result.Run, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	run := cfg.Run
+	if run.Start.IsZero() {
+		run.Start = now()
+	}
+	if err := cfg.Sink.Begin(run); err != nil {
+		return run, err
+	}
+	err := scanAll(ctx, &cfg, run, now)
+	run.End = now()
+	if err != nil {
+		run.Interrupted = true
+		run.ErrorMsg = err.Error()
+	}
+	if endErr := cfg.Sink.End(run); endErr != nil && err == nil {
+		err = endErr
+	}
+	return run, err
+}
+
+func scanAll(ctx context.Context, cfg *Config, run *result.Run, now func() time.Time) error {
+	size := cfg.groupSize()
+	group := make([]target.Target, 0, size)
+	for t, err := range cfg.Targets {
+		if err != nil {
+			return err
+		}
+		group = append(group, t)
+		if len(group) == size {
+			if err := scanGroup(ctx, cfg, run, group, now); err != nil {
+				return err
+			}
+			group = group[:0]
+		}
+	}
+	if len(group) > 0 {
+		return scanGroup(ctx, cfg, run, group, now)
+	}
+	return nil
+}
+
+func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target.Target, now func() time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	start := now()
+	hosts := make([]*result.Host, len(group))
+	for i, t := range group {
+		h := &result.Host{Addr: t.Addr, Start: start, State: result.HostUp, Reason: result.ReasonUserSet}
+		if t.Name != "" {
+			h.Hostnames = []result.Hostname{{Name: t.Name, Type: "user"}}
+		}
+		hosts[i] = h
+	}
+	if cfg.ListOnly {
+		for _, h := range hosts {
+			h.State, h.Reason = result.HostUnknown, ""
+			h.End = start
+			if err := cfg.Sink.WriteHost(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	up := hosts
+	if cfg.Discover != nil {
+		addrs := make([]netip.Addr, len(hosts))
+		for i, h := range hosts {
+			addrs[i] = h.Addr
+		}
+		st, err := cfg.Discover.Discover(ctx, addrs)
+		if err != nil {
+			return err
+		}
+		up = up[:0:0]
+		for i, h := range hosts {
+			s := st[i]
+			h.Reason, h.ReasonTTL, h.MAC, h.Latency = s.Reason, s.TTL, s.MAC, s.RTT
+			if s.Up {
+				up = append(up, h)
+				continue
+			}
+			h.State, h.End = result.HostDown, now()
+			run.HostsDown++
+			if err := cfg.Sink.WriteHost(h); err != nil {
+				return err
+			}
+		}
+	}
+
+	addrs := make([]netip.Addr, len(up))
+	for i, h := range up {
+		addrs[i] = h.Addr
+	}
+	var tables []*scan.Table
+	var scanErr error
+	for _, ps := range cfg.Scans {
+		if len(addrs) == 0 {
+			break
+		}
+		tab, st, err := ps.Scanner.Scan(ctx, addrs, ps.Ports)
+		addStats(&run.Stats, st)
+		if tab != nil && err == nil {
+			tables = append(tables, tab)
+		}
+		if err != nil {
+			scanErr = err
+			break
+		}
+	}
+	if scanErr != nil && !errors.Is(scanErr, context.Canceled) && !errors.Is(scanErr, context.DeadlineExceeded) {
+		return scanErr
+	}
+	if scanErr != nil {
+		// The group was cut short: its hosts are not finished, and a
+		// resumed scan starts again from them.
+		return scanErr
+	}
+	end := now()
+	var buf []scan.PortResult
+	for i, h := range up {
+		for _, tab := range tables {
+			buf = tab.Host(i, buf[:0])
+			scan.Fold(h, tab.Technique, buf)
+			if r := tab.RTT[i]; r.SRTT > 0 {
+				if h.Latency == 0 {
+					h.Latency = r.First
+				}
+				h.Times = result.Times{SRTT: r.SRTT, RTTVar: r.RTTVar, Timeout: r.Timeout}
+			}
+			h.TimedOut = h.TimedOut || tab.TimedOut[i]
+		}
+		if cfg.ServiceName != nil {
+			for j := range h.Ports {
+				if p := &h.Ports[j]; p.Service.Name == "" {
+					p.Service.Name = cfg.ServiceName(p.Protocol, p.Number)
+				}
+			}
+		}
+		h.End = end
+		run.HostsUp++
+		if err := cfg.Sink.WriteHost(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addStats(dst *result.Stats, s scan.Stats) {
+	answered := float64(dst.Replies) // weights for the loss average
+	dst.ProbesSent += s.Sent
+	dst.Replies += s.Answered
+	dst.Retransmissions += s.Retransmissions
+	dst.NoReply += s.NoReply
+	dst.Rate = max(dst.Rate, s.PeakRate)
+	if total := answered + float64(s.Answered); total > 0 {
+		dst.Loss = (dst.Loss*answered + float64(s.Recovered)) / total
+	}
+}

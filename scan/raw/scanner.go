@@ -1,0 +1,298 @@
+package raw
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/route"
+	"github.com/picket-scanner/picket/scan"
+)
+
+// Scanner runs one raw technique over host groups for a whole run: it asks
+// the kernel which interface and next hop reach each host, keeps one
+// socket per interface, and resolves next hops once. It must be closed.
+// A Scanner is safe for use by one goroutine at a time.
+type Scanner struct {
+	cfg Config // Conn, SrcMAC and sources are filled per interface
+
+	mu    sync.Mutex
+	links map[int]*ifLink
+	macs  map[netip.Addr]packet.MAC
+}
+
+type ifLink struct {
+	Link
+	name string
+}
+
+// NewScanner returns a Scanner for cfg.Technique with cfg's timing, seed,
+// sharding and progress; cfg's Conn and addresses are ignored.
+func NewScanner(cfg Config) *Scanner {
+	if cfg.Technique == 0 {
+		cfg.Technique = scan.SYN
+	}
+	return &Scanner{cfg: cfg, links: map[int]*ifLink{}, macs: map[netip.Addr]packet.MAC{}}
+}
+
+// Technique returns the scan technique.
+func (s *Scanner) Technique() scan.Technique { return s.cfg.Technique }
+
+// Close closes the sockets.
+func (s *Scanner) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.links {
+		l.Conn.Close()
+	}
+	s.links = map[int]*ifLink{}
+	return nil
+}
+
+// link returns the open link of an interface, opening it on first use.
+func (s *Scanner) link(r route.Route) (*ifLink, error) {
+	l, ok := s.links[r.Iface.Index]
+	if !ok {
+		conn, err := netio.Listen(r.Iface.Name, netio.Config{Filter: Filter()})
+		if err != nil {
+			return nil, err
+		}
+		l = &ifLink{name: r.Iface.Name, Link: Link{Conn: conn}}
+		copy(l.SrcMAC[:], r.Iface.HardwareAddr)
+		s.links[r.Iface.Index] = l
+	}
+	if r.Src.Is4() && !l.Src4.IsValid() {
+		l.Src4 = r.Src
+	}
+	if r.Src.Is6() && !l.Src6.IsValid() {
+		l.Src6 = r.Src
+	}
+	return l, nil
+}
+
+// plan is how the hosts of a group are reached.
+type plan struct {
+	link    *ifLink
+	hosts   []int // indexes into the group
+	nextHop map[int]netip.Addr
+}
+
+func (s *Scanner) plan(hosts []netip.Addr) ([]*plan, error) {
+	byIf := map[int]*plan{}
+	var order []*plan
+	for i, a := range hosts {
+		r, err := route.Lookup(a)
+		if err != nil {
+			return nil, fmt.Errorf("raw: %w", err)
+		}
+		if r.Local {
+			return nil, fmt.Errorf("raw: %s is an address of this host: scan it with -sT", a)
+		}
+		l, err := s.link(r)
+		if err != nil {
+			return nil, err
+		}
+		p, ok := byIf[r.Iface.Index]
+		if !ok {
+			p = &plan{link: l, nextHop: map[int]netip.Addr{}}
+			byIf[r.Iface.Index] = p
+			order = append(order, p)
+		}
+		p.hosts = append(p.hosts, i)
+		p.nextHop[i] = r.NextHop()
+	}
+	return order, nil
+}
+
+// resolve finds the hardware addresses of the next hops of p not yet known.
+func (s *Scanner) resolve(ctx context.Context, p *plan) error {
+	var want []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for _, hop := range p.nextHop {
+		if _, ok := s.macs[hop]; !ok && !seen[hop] {
+			seen[hop] = true
+			if mac, ok, _ := route.Neighbor(p.link.Conn.Index, hop); ok && len(mac) == 6 {
+				s.macs[hop] = packet.MAC(mac)
+				continue
+			}
+			want = append(want, hop)
+		}
+	}
+	found, err := Resolve(ctx, p.link.Link, want, 3, 250*time.Millisecond)
+	for a, m := range found {
+		s.macs[a] = m
+	}
+	return err
+}
+
+// Scan runs the technique over hosts and ports.
+func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tab := scan.NewTable(s.cfg.Technique, hosts, ports)
+	var total scan.Stats
+	plans, err := s.plan(hosts)
+	if err != nil {
+		return nil, total, err
+	}
+	for _, p := range plans {
+		if err := s.resolve(ctx, p); err != nil {
+			return nil, total, err
+		}
+		var targets []Target
+		var rows []int
+		var unreachable []int
+		for _, i := range p.hosts {
+			mac, ok := s.macs[p.nextHop[i]]
+			if !ok && p.link.Conn.Link == netio.LinkEthernet {
+				// The next hop never answered: nothing we send can
+				// arrive, so every port stays without a reply.
+				unreachable = append(unreachable, i)
+				continue
+			}
+			targets = append(targets, Target{Addr: hosts[i], NextHop: mac})
+			rows = append(rows, i)
+		}
+		total.NoReply += uint64(len(unreachable) * len(ports))
+		if len(targets) == 0 {
+			continue
+		}
+		cfg := s.cfg
+		cfg.Conn, cfg.SrcMAC, cfg.Src4, cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
+		sub, st, err := Scan(ctx, cfg, targets, ports)
+		mergeStats(&total, st)
+		if sub != nil {
+			copyRows(tab, sub, rows)
+		}
+		if err != nil {
+			return tab, total, err
+		}
+	}
+	return tab, total, nil
+}
+
+func mergeStats(dst *scan.Stats, s scan.Stats) {
+	dst.Sent += s.Sent
+	dst.Retransmissions += s.Retransmissions
+	dst.Replies += s.Replies
+	dst.Answered += s.Answered
+	dst.Recovered += s.Recovered
+	dst.PeakRate = max(dst.PeakRate, s.PeakRate)
+	dst.NoReply += s.NoReply
+	dst.Passes = max(dst.Passes, s.Passes)
+	dst.KernelDrops += s.KernelDrops
+}
+
+// copyRows copies sub's host rows into tab at rows.
+func copyRows(tab, sub *scan.Table, rows []int) {
+	n := len(tab.Ports)
+	for j, i := range rows {
+		copy(tab.Outcome[i*n:(i+1)*n], sub.Outcome[j*n:(j+1)*n])
+		copy(tab.TTL[i*n:(i+1)*n], sub.TTL[j*n:(j+1)*n])
+		tab.RTT[i] = sub.RTT[j]
+		tab.TimedOut[i] = sub.TimedOut[j]
+		if a, ok := sub.ReplyFrom[j]; ok {
+			if tab.ReplyFrom == nil {
+				tab.ReplyFrom = map[int]netip.Addr{}
+			}
+			tab.ReplyFrom[i] = a
+		}
+	}
+}
+
+// Discover finds which hosts are up, as Nmap does when privileged: on a
+// directly attached Ethernet segment by ARP or neighbour discovery (a
+// reply is proof enough), elsewhere by a TCP SYN to port 443 and a TCP ACK
+// to port 80, either of which a live host answers with SYN-ACK or reset.
+//
+// BUG(picket): Nmap's default discovery also sends an ICMP echo and an ICMP
+// timestamp request to hosts beyond the local segment; picket does not yet,
+// so a remote host that drops TCP to 443 and 80 but answers pings is
+// reported down. Use -Pn for such hosts.
+func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverStatus, error) {
+	out := make([]DiscoverStatus, len(hosts))
+	s.mu.Lock()
+	plans, err := s.plan(hosts)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	var remote []int
+	for _, p := range plans {
+		var onLink []netip.Addr
+		for _, i := range p.hosts {
+			if p.nextHop[i] == hosts[i] && p.link.Conn.Link == netio.LinkEthernet {
+				onLink = append(onLink, hosts[i])
+			} else {
+				remote = append(remote, i)
+			}
+		}
+		start := time.Now()
+		found, err := Resolve(ctx, p.link.Link, onLink, 2, 300*time.Millisecond)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		for _, i := range p.hosts {
+			if mac, ok := found[hosts[i]]; ok {
+				s.macs[hosts[i]] = mac
+				reason := "arp-response"
+				if hosts[i].Is6() {
+					reason = "nd-response"
+				}
+				out[i] = DiscoverStatus{Up: true, Reason: reason, MAC: net.HardwareAddr(mac[:]), RTT: time.Since(start)}
+			} else if p.nextHop[i] == hosts[i] {
+				out[i] = DiscoverStatus{Reason: "no-response"}
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(remote) == 0 {
+		return out, nil
+	}
+	addrs := make([]netip.Addr, len(remote))
+	for j, i := range remote {
+		addrs[j] = hosts[i]
+	}
+	for _, probe := range []struct {
+		tech scan.Technique
+		port uint16
+	}{{scan.SYN, 443}, {scan.ACK, 80}} {
+		ps := NewScanner(Config{Technique: probe.tech, Timing: s.cfg.Timing, Seed: s.cfg.Seed, Now: s.cfg.Now})
+		ps.links, ps.macs = s.links, s.macs // share sockets and neighbours
+		tab, _, err := ps.Scan(ctx, addrs, []uint16{probe.port})
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range remote {
+			if out[i].Up {
+				continue
+			}
+			switch o := tab.Outcome[j]; o {
+			case scan.SynAck, scan.Reset:
+				reason := "reset"
+				if o == scan.SynAck {
+					reason = "syn-ack"
+				}
+				out[i] = DiscoverStatus{Up: true, Reason: reason, TTL: tab.TTL[j], RTT: tab.RTT[j].First}
+			default:
+				out[i] = DiscoverStatus{Reason: "no-response"}
+			}
+		}
+	}
+	return out, nil
+}
+
+// DiscoverStatus is what discovery learned of one host.
+type DiscoverStatus struct {
+	Up     bool
+	Reason string
+	TTL    uint8
+	MAC    net.HardwareAddr
+	RTT    time.Duration
+}
