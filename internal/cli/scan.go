@@ -23,6 +23,7 @@ import (
 	"github.com/picket-scanner/picket/ports"
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/scan/connect"
 	"github.com/picket-scanner/picket/scan/raw"
 	"github.com/picket-scanner/picket/target"
 	"github.com/picket-scanner/picket/timing"
@@ -187,19 +188,21 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 	}
 	base := raw.Config{Timing: rt, Seed: o.Seed, Shard: o.Shard, Shards: o.Shards, InOrder: o.InOrder, Progress: p.progress}
 	for _, t := range techs {
+		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
 		if t == scan.Connect {
-			return nil, usagef("-sT: the connect scan is not available yet in this version of picket; run as root for a SYN scan")
+			p.scans = append(p.scans, job.PortScan{Scanner: connect.New(connect.Config{Params: params, Seed: o.Seed, InOrder: o.InOrder}), Ports: tcpPorts})
+			continue
 		}
 		cfg := base
 		cfg.Technique = t
 		s := raw.NewScanner(cfg)
 		p.closers = append(p.closers, s.Close)
 		p.scans = append(p.scans, job.PortScan{Scanner: s, Ports: tcpPorts})
-		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
 	}
 	if !o.NoPing && !o.ListOnly {
 		if !privileged {
-			return nil, usagef("host discovery without raw sockets is not available yet: add -Pn to scan every target, or %s", privilegeHint)
+			p.discover = connectDiscoverer{connect.New(connect.Config{Params: params, Seed: o.Seed})}
+			return p, nil
 		}
 		d := raw.NewScanner(raw.Config{Timing: rt, Seed: o.Seed})
 		p.closers = append(p.closers, d.Close)
@@ -219,6 +222,21 @@ func (d discoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Sta
 	out := make([]job.Status, len(st))
 	for i, s := range st {
 		out[i] = job.Status{Up: s.Up, Reason: result.Reason(s.Reason), TTL: s.TTL, MAC: s.MAC, RTT: s.RTT}
+	}
+	return out, nil
+}
+
+// connectDiscoverer adapts unprivileged host discovery to the job's.
+type connectDiscoverer struct{ s *connect.Scanner }
+
+func (d connectDiscoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Status, error) {
+	st, err := d.s.Discover(ctx, hosts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]job.Status, len(st))
+	for i, s := range st {
+		out[i] = job.Status{Up: s.Up, Reason: s.Reason, RTT: s.RTT}
 	}
 	return out, nil
 }

@@ -1,0 +1,285 @@
+// Package connect is the connect() scan (-sT): the scan any user may run,
+// without raw sockets. Each probe is a TCP connection attempt through the
+// operating system; a completed handshake is an open port, a refusal a
+// closed one, and silence until the round-trip timeout a filtered one.
+//
+// One scheduler goroutine owns the timing (Nmap's congestion windows, RTT
+// estimates and retry caps, from package timing) and hands attempts to a
+// bounded set of dialing goroutines, as many as the open-files limit
+// allows. A connection that completes is reset at once (SO_LINGER 0), so
+// the target sees no data and neither side keeps a TIME_WAIT.
+//
+// A Scanner is safe for use by one goroutine at a time.
+package connect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/target"
+	"github.com/picket-scanner/picket/timing"
+)
+
+// Config is a connect scan's setup. The zero value scans at -T3.
+type Config struct {
+	Params timing.Params // zero: timing.DefaultParams
+	// Concurrency bounds the connection attempts in flight; 0 derives it
+	// from the open-files limit.
+	Concurrency int
+	Seed        uint64
+	InOrder     bool // -r: ports in order, host by host
+	// Dial opens a connection; nil uses net.Dialer. Tests inject their own.
+	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Scanner runs connect scans over host groups.
+type Scanner struct {
+	cfg Config
+}
+
+// New returns a connect Scanner.
+func New(cfg Config) *Scanner {
+	if cfg.Params.InitialRTT == 0 && cfg.Params.MaxRTT == 0 {
+		cfg.Params = timing.DefaultParams()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = defaultConcurrency()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = dial
+	}
+	return &Scanner{cfg: cfg}
+}
+
+// Technique returns scan.Connect.
+func (s *Scanner) Technique() scan.Technique { return scan.Connect }
+
+// Close releases nothing: connect scans hold no resources between groups.
+func (s *Scanner) Close() error { return nil }
+
+// maxConcurrency caps attempts in flight whatever the file limit: beyond
+// it the scan is bound by the kernel's connect path, not by parallelism.
+const maxConcurrency = 4096
+
+// maxLocalRetries bounds how often one attempt is repeated because this
+// machine ran out of files or ports; after that its silence counts.
+const maxLocalRetries = 20
+
+func dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr.String())
+}
+
+// classify maps a dial error to an outcome. Linux reports an ICMP port
+// unreachable to connect() as a refusal, host unreachable and
+// administratively prohibited as EHOSTUNREACH.
+func classify(err error) scan.Outcome {
+	switch {
+	case err == nil:
+		return scan.Connected
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return scan.Refused
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return scan.HostUnreach
+	case errors.Is(err, syscall.ENETUNREACH):
+		return scan.NetUnreach
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		return scan.AdminProhibited
+	case errors.Is(err, syscall.ENOPROTOOPT):
+		return scan.ProtoUnreach
+	}
+	return scan.None // a timeout, or a failure that says nothing of the port
+}
+
+// local reports errors of this machine rather than of the target: out of
+// files or ports. The attempt is retried without counting a try.
+func local(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.ENOBUFS)
+}
+
+type attempt struct {
+	host, port int // indexes into the group's hosts and ports
+	probe      timing.Probe
+	outcome    scan.Outcome
+	retryLocal bool
+	locals     int // attempts lost to this machine's own limits
+	done       time.Time
+}
+
+type hostState struct {
+	th      timing.Host
+	perm    target.Permutation
+	next    uint64 // next index of perm to try for the first time
+	retries []attempt
+	first   time.Duration
+	left    int // ports without an outcome or a final timeout
+}
+
+// Scan connects to every port of every host.
+func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error) {
+	tab := scan.NewTable(scan.Connect, hosts, ports)
+	var st scan.Stats
+	if len(hosts) == 0 || len(ports) == 0 {
+		return tab, st, nil
+	}
+	g := timing.NewGroup(timing.GroupConfig{Params: s.cfg.Params, Mode: timing.Picket, Ceiling: s.cfg.Concurrency})
+	hs := make([]hostState, len(hosts))
+	for i := range hs {
+		g.Join(&hs[i].th)
+		hs[i].perm = target.NewPermutation(uint64(len(ports)), s.cfg.Seed^uint64(i)*0x9e3779b97f4a7c15)
+		hs[i].left = len(ports)
+	}
+	results := make(chan attempt, s.cfg.Concurrency)
+	inFlight := 0
+	active := len(hosts)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		for ; inFlight > 0; inFlight-- {
+			<-results
+		}
+	}()
+
+	launch := func(a attempt, now time.Time) {
+		h := &hs[a.host]
+		a.probe.Sent = now
+		g.OnSend(&h.th, a.probe.Try, now)
+		st.Sent++
+		if a.probe.Try > 0 {
+			st.Retransmissions++
+		}
+		inFlight++
+		timeout := g.Timeout(&h.th)
+		addr := netip.AddrPortFrom(hosts[a.host], ports[a.port])
+		go func() {
+			dctx, cancel := context.WithTimeout(ctx, timeout)
+			c, err := s.cfg.Dial(dctx, addr)
+			cancel()
+			if c != nil {
+				if tc, ok := c.(*net.TCPConn); ok {
+					tc.SetLinger(0)
+				}
+				c.Close()
+			}
+			a.outcome = classify(err)
+			a.retryLocal = err != nil && local(err) && a.locals < maxLocalRetries
+			a.done = s.cfg.Now()
+			results <- a
+		}()
+	}
+
+	start := s.cfg.Now()
+	defer func() {
+		if d := s.cfg.Now().Sub(start).Seconds(); d > 0 {
+			st.PeakRate = float64(st.Sent) / d // the mean: attempts are not paced one by one
+		}
+	}()
+	for active > 0 {
+		now := s.cfg.Now()
+		var wake time.Time
+		// Fill free slots, host by host, as each host's window allows.
+		for i := range hs {
+			h := &hs[i]
+			if h.left == 0 {
+				continue
+			}
+			room := g.Room(&h.th, now)
+			for room > 0 && inFlight < s.cfg.Concurrency {
+				var a attempt
+				switch {
+				case len(h.retries) > 0:
+					a = h.retries[0]
+					h.retries = h.retries[1:]
+				case h.next < uint64(len(ports)):
+					p := h.next
+					if !s.cfg.InOrder {
+						p = h.perm.At(p)
+					}
+					h.next++
+					a = attempt{host: i, port: int(p)}
+				default:
+					room = 0
+					continue
+				}
+				launch(a, now)
+				room--
+			}
+			if t := g.NextSend(&h.th); !t.IsZero() && (wake.IsZero() || t.Before(wake)) {
+				wake = t
+			}
+		}
+		if inFlight == 0 && wake.IsZero() {
+			break // nothing left to send or wait for
+		}
+		var a attempt
+		if wake.IsZero() || inFlight > 0 && !wake.After(now) {
+			wake = now.Add(time.Second)
+		}
+		timer.Reset(max(wake.Sub(now), 100*time.Microsecond))
+		select {
+		case <-ctx.Done():
+			return tab, st, ctx.Err()
+		case <-timer.C:
+			continue
+		case a = <-results:
+		}
+		inFlight--
+		h := &hs[a.host]
+		idx := a.host*len(ports) + a.port
+		switch {
+		case a.retryLocal:
+			// Not the target's doing: try again later, same try.
+			g.OnCancel(&h.th)
+			h.retries = append(h.retries, attempt{host: a.host, port: a.port, locals: a.locals + 1,
+				probe: timing.Probe{Try: a.probe.Try, PrevSent: a.probe.PrevSent}})
+			continue
+		case a.outcome != scan.None:
+			g.OnReply(&h.th, a.probe, a.done)
+			tab.Outcome[idx] = a.outcome
+			st.Answered++
+			st.Replies++
+			if a.probe.Try > 0 {
+				st.Recovered++
+			}
+			if h.first == 0 {
+				h.first = a.done.Sub(a.probe.Sent)
+			}
+		default:
+			g.OnTimeout(&h.th, a.probe, a.done)
+			if a.probe.Try < g.AllowedTry(&h.th) {
+				h.retries = append(h.retries, attempt{host: a.host, port: a.port,
+					probe: timing.Probe{Try: a.probe.Try + 1, PrevSent: a.probe.Sent}})
+				continue
+			}
+			st.NoReply++
+		}
+		if h.left--; h.left == 0 {
+			g.Leave(&h.th)
+			active--
+		}
+	}
+	for i := range hs {
+		t := hs[i].th.Times()
+		tab.RTT[i] = scan.HostRTT{First: hs[i].first, SRTT: t.SRTT, RTTVar: t.RTTVar, Timeout: t.Timeout}
+	}
+	return tab, st, nil
+}
+
+// defaultConcurrency leaves room under the open-files limit for the
+// process's other files (outputs, the resolver, raw sockets).
+func defaultConcurrency() int {
+	return int(min(max(fileLimit()-64, 16), maxConcurrency))
+}
