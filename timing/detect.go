@@ -311,12 +311,3 @@ func binOf(e *sendEpoch) int {
 	}
 	return min(int(math.Log2(perSec)*binsPerOctave), rateBins-1)
 }
-
-// loss is the loss measured over every rate, for reports.
-func (d *detector) loss() (n, lost float64) {
-	for i := range d.bins {
-		n += float64(d.bins[i].n)
-		lost += float64(d.bins[i].lost)
-	}
-	return n, lost
-}

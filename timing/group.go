@@ -10,10 +10,12 @@ import (
 type Mode uint8
 
 const (
-	// Picket backs off on congestion only: loss that rises with the send
-	// rate, a burst of consecutive drops, or a round trip inflated by
-	// queueing. A steady rate of random loss is retransmitted, not obeyed.
-	// The raw engine uses it.
+	// Picket backs off on congestion only: loss above what lower send
+	// rates saw, a burst of loss among probes sent together, or round
+	// trips inflated by a queue that lower rates did not build. A steady
+	// rate of random loss is retransmitted, not obeyed. It also paces
+	// sends within the window. The raw engine uses it; see the package
+	// documentation.
 	Picket Mode = iota
 	// Nmap reads every drop as congestion, as ultra_scan does: the host's
 	// window falls to the floor and the group's is halved, at most once
@@ -60,7 +62,7 @@ type Stats struct {
 	Replies     uint64
 	Drops       uint64 // replies to retransmissions: an earlier try was lost
 	Timeouts    uint64
-	Cuts        uint64 // times the group window was cut
+	Cuts        uint64 // times the group window was cut (host cuts are not counted)
 }
 
 // Loss is the fraction of answered probes whose first answerable try was
@@ -226,7 +228,9 @@ func (g *Group) OnSend(h *Host, try int, now time.Time) {
 	}
 	if g.mode == Picket {
 		h.pace.spend(&h.win)
-		g.pace.spend(&g.win)
+		if g.hosts >= 2 {
+			g.pace.spend(&g.win)
+		}
 		if h.det == nil {
 			if h.sends++; h.sends >= hostDetectorAfter {
 				h.det = new(detector)

@@ -182,11 +182,6 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 	}
 
 	start := s.cfg.Now()
-	defer func() {
-		if d := s.cfg.Now().Sub(start).Seconds(); d > 0 {
-			st.PeakRate = float64(st.Sent) / d // the mean: attempts are not paced one by one
-		}
-	}()
 	for active > 0 {
 		now := s.cfg.Now()
 		var wake time.Time
@@ -274,6 +269,9 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 	for i := range hs {
 		t := hs[i].th.Times()
 		tab.RTT[i] = scan.HostRTT{First: hs[i].first, SRTT: t.SRTT, RTTVar: t.RTTVar, Timeout: t.Timeout}
+	}
+	if d := s.cfg.Now().Sub(start).Seconds(); d > 0 {
+		st.PeakRate = float64(st.Sent) / d // the mean: attempts are not paced one by one
 	}
 	return tab, st, nil
 }
