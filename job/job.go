@@ -75,13 +75,18 @@ type Config struct {
 	Now func() time.Time
 }
 
-// groupSize picks how many hosts to scan at once: about a million probes
-// per group, so the engine's per-probe state stays in tens of megabytes,
-// and at least 256 hosts, so small port lists still spread their load.
 func (c *Config) groupSize() int {
 	if c.GroupSize > 0 {
 		return c.GroupSize
 	}
+	return c.DefaultGroupSize()
+}
+
+// DefaultGroupSize is how many hosts are scanned at once unless GroupSize
+// says otherwise: about a million probes per group, so the engine's
+// per-probe state stays in tens of megabytes, and at least 256 hosts, so
+// small port lists still spread their load.
+func (c *Config) DefaultGroupSize() int {
 	ports := 0
 	for _, s := range c.Scans {
 		ports += len(s.Ports)

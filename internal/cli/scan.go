@@ -80,6 +80,7 @@ func runScan(ctx context.Context, args []string, e *env) error {
 		Discover:    p.discover,
 		Scans:       p.scans,
 		ListOnly:    o.ListOnly,
+		GroupSize:   groupSize(o, p),
 		ServiceName: p.names.Name,
 		Run:         run,
 		Sink:        sink,
@@ -224,6 +225,22 @@ func (d discoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Sta
 		out[i] = job.Status{Up: s.Up, Reason: result.Reason(s.Reason), TTL: s.TTL, MAC: s.MAC, RTT: s.RTT}
 	}
 	return out, nil
+}
+
+// groupSize applies --min-hostgroup and --max-hostgroup to the job's own
+// choice; 0 leaves the choice to the job.
+func groupSize(o *Options, p *scanPlan) int {
+	if o.MinHostgroup == 0 && o.MaxHostgroup == 0 {
+		return 0
+	}
+	n := (&job.Config{Scans: p.scans}).DefaultGroupSize()
+	if o.MinHostgroup > 0 {
+		n = max(n, o.MinHostgroup)
+	}
+	if o.MaxHostgroup > 0 {
+		n = min(n, o.MaxHostgroup)
+	}
+	return n
 }
 
 // connectDiscoverer adapts unprivileged host discovery to the job's.

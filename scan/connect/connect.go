@@ -33,7 +33,8 @@ type Config struct {
 	Concurrency int
 	Seed        uint64
 	InOrder     bool // -r: ports in order, host by host
-	// Dial opens a connection; nil uses net.Dialer. Tests inject their own.
+	// Dial, if set, makes each attempt through this function (net.Dialer
+	// semantics, errno only). Nil uses the platform's Prober.
 	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -41,7 +42,8 @@ type Config struct {
 
 // Scanner runs connect scans over host groups.
 type Scanner struct {
-	cfg Config
+	cfg   Config
+	probe Prober
 }
 
 // New returns a connect Scanner.
@@ -55,10 +57,11 @@ func New(cfg Config) *Scanner {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Dial == nil {
-		cfg.Dial = dial
+	s := &Scanner{cfg: cfg, probe: defaultProber()}
+	if cfg.Dial != nil {
+		s.probe = dialProber(cfg.Dial)
 	}
-	return &Scanner{cfg: cfg}
+	return s
 }
 
 // Technique returns scan.Connect.
@@ -165,16 +168,8 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 		timeout := g.Timeout(&h.th)
 		addr := netip.AddrPortFrom(hosts[a.host], ports[a.port])
 		go func() {
-			dctx, cancel := context.WithTimeout(ctx, timeout)
-			c, err := s.cfg.Dial(dctx, addr)
-			cancel()
-			if c != nil {
-				if tc, ok := c.(*net.TCPConn); ok {
-					tc.SetLinger(0)
-				}
-				c.Close()
-			}
-			a.outcome = classify(err)
+			var err error
+			a.outcome, err = s.probe(ctx, addr, timeout)
 			a.retryLocal = err != nil && local(err) && a.locals < maxLocalRetries
 			a.done = s.cfg.Now()
 			results <- a

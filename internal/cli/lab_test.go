@@ -1,0 +1,365 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/internal/lab/wan"
+	"github.com/picket-scanner/picket/ports"
+	"github.com/picket-scanner/picket/result"
+)
+
+// These tests run the picket binary, built once, inside the lab's scanner
+// namespace, as a user would: the command line, the engines and the
+// output files together, judged against what the lab really is.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func picketBin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "picket-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "picket")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/picket").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// picket runs the binary in the scanner namespace and returns its output.
+func picket(t *testing.T, l *lab.Lab, args ...string) (stdout string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, errb bytes.Buffer
+	cmd := l.Scanner.Command(ctx, picketBin(t), args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("picket %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	t.Logf("picket %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	return out.String()
+}
+
+// jsonHost is the part of a -oJ host record these tests read.
+type jsonHost struct {
+	Type  string `json:"type"`
+	Addr  string `json:"addr"`
+	State string `json:"state"`
+	Ports []struct {
+		Port      int    `json:"port"`
+		State     string `json:"state"`
+		Reason    string `json:"reason"`
+		ReasonTTL int    `json:"reason_ttl"`
+	} `json:"ports"`
+	ExtraPorts []struct {
+		State   string `json:"state"`
+		Count   int    `json:"count"`
+		Reasons []struct {
+			Reason string `json:"reason"`
+			Count  int    `json:"count"`
+		} `json:"reasons"`
+	} `json:"extra_ports"`
+	Interrupted bool `json:"interrupted"`
+}
+
+func readJSONL(t *testing.T, path string) (hosts []jsonHost, end *jsonHost) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var h jsonHost
+		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+			t.Fatalf("%s: a line is not JSON: %v", path, err)
+		}
+		switch h.Type {
+		case "host":
+			hosts = append(hosts, h)
+		case "run_end":
+			end = &h
+		}
+	}
+	return hosts, end
+}
+
+// truth says what each port of a lab target is; ports not named are closed.
+type truth map[int][2]string // port -> state, reason
+
+// checkHost compares one host record with the truth over nports ports.
+func checkHost(t *testing.T, h jsonHost, want truth, closedReason string, nports int) {
+	t.Helper()
+	if h.State != "up" {
+		t.Errorf("%s is %s, want up", h.Addr, h.State)
+		return
+	}
+	listed := map[int]bool{}
+	wrong := 0
+	for _, p := range h.Ports {
+		listed[p.Port] = true
+		w, ok := want[p.Port]
+		if !ok {
+			w = [2]string{"closed", closedReason}
+		}
+		if p.State != w[0] || p.Reason != w[1] {
+			if wrong++; wrong <= 10 {
+				t.Errorf("%s port %d: %s (%s), want %s (%s)", h.Addr, p.Port, p.State, p.Reason, w[0], w[1])
+			}
+		}
+	}
+	// Every port of the truth that is not closed must be listed, unless
+	// its state was folded; count the folded ones by state and reason.
+	folded := map[[2]string]int{}
+	for _, e := range h.ExtraPorts {
+		for _, r := range e.Reasons {
+			folded[[2]string{e.State, r.Reason}] += r.Count
+		}
+	}
+	wantFolded := map[[2]string]int{}
+	for port, w := range want {
+		if !listed[port] {
+			wantFolded[w]++
+		}
+	}
+	closed := nports
+	for range want {
+		closed--
+	}
+	for _, p := range h.Ports {
+		if _, ok := want[p.Port]; !ok {
+			closed--
+		}
+	}
+	if closed > 0 {
+		wantFolded[[2]string{"closed", closedReason}] += closed
+	}
+	for k, n := range wantFolded {
+		if folded[k] != n {
+			t.Errorf("%s: %d ports not shown as %s (%s), want %d", h.Addr, folded[k], k[0], k[1], n)
+		}
+	}
+	for k, n := range folded {
+		if _, ok := wantFolded[k]; !ok {
+			t.Errorf("%s: %d ports not shown as %s (%s), want none", h.Addr, n, k[0], k[1])
+		}
+	}
+}
+
+// xmllint validates an -oX file against Nmap's DTD, changed only to
+// accept picket as the scanner.
+func xmllint(t *testing.T, path string) {
+	t.Helper()
+	lab.RequireCommand(t, "xmllint")
+	dtd, err := os.ReadFile("/usr/share/nmap/nmap.dtd")
+	if err != nil {
+		if lab.CI() {
+			t.Fatalf("Nmap's DTD: %v (scripts/install-deps.sh installs nmap)", err)
+		}
+		t.Skipf("Nmap's DTD: %v", err)
+	}
+	fixed := bytes.Replace(dtd, []byte(`scanner		(nmap)`), []byte(`scanner		(nmap|picket)`), 1)
+	if bytes.Equal(fixed, dtd) {
+		t.Fatal("nmap.dtd: the scanner attribute's declaration was not found")
+	}
+	dpath := filepath.Join(t.TempDir(), "nmap-picket.dtd")
+	if err := os.WriteFile(dpath, fixed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("xmllint", "--noout", "--dtdvalid", dpath, path).CombinedOutput(); err != nil {
+		t.Errorf("xmllint %s: %v\n%s", path, err, out)
+	}
+}
+
+// standardTarget gives target tg open, filtered, rejected and closed
+// ports, and returns the truth for a SYN scan and a connect scan.
+func standardTarget(t *testing.T, tg *lab.Target) (syn, conn truth) {
+	t.Helper()
+	syn, conn = truth{}, truth{}
+	for _, p := range []uint16{22, 80, 443, 8080, 31337, 65535} {
+		if _, err := tg.ServeTCP(p, lab.Silent()); err != nil {
+			t.Fatal(err)
+		}
+		syn[int(p)] = [2]string{"open", "syn-ack"}
+		conn[int(p)] = [2]string{"open", "syn-ack"}
+	}
+	if err := tg.Firewall(
+		lab.Rule{Proto: "tcp", From: 1000, To: 1019, Action: lab.Drop},
+		lab.Rule{Proto: "tcp", From: 2000, To: 2004, Action: lab.RejectAdminProhibited},
+		lab.Rule{Proto: "tcp", From: 3000, To: 3004, Action: lab.RejectPortUnreach},
+		lab.Rule{Proto: "tcp", From: 4000, To: 4004, Action: lab.RejectHostUnreach},
+		lab.Rule{Proto: "tcp", From: 5000, To: 5004, Action: lab.RejectTCPReset},
+	); err != nil {
+		t.Fatal(err)
+	}
+	// These tests judge states; the target's ICMP rate limit is left to
+	// tests of its own.
+	if err := tg.NoICMPRateLimit(); err != nil {
+		t.Fatal(err)
+	}
+	for p := 1000; p < 1020; p++ {
+		syn[p] = [2]string{"filtered", "no-response"}
+		conn[p] = syn[p]
+	}
+	for i := 0; i < 5; i++ {
+		syn[2000+i] = [2]string{"filtered", "admin-prohibited"}
+		syn[3000+i] = [2]string{"filtered", "port-unreach"}
+		syn[4000+i] = [2]string{"filtered", "host-unreach"}
+		// The connect scan reads ICMP errors from the socket's error
+		// queue, so it names them as exactly as the SYN scan.
+		for _, p := range []int{2000 + i, 3000 + i, 4000 + i} {
+			conn[p] = syn[p]
+		}
+	}
+	return syn, conn
+}
+
+func TestScanAllPorts(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	syn, conn := standardTarget(t, tg)
+	tests := []struct {
+		name   string
+		args   []string
+		want   truth
+		closed string
+	}{
+		{"syn ipv4", []string{"-sS", tg.Addr.String()}, syn, "reset"},
+		{"connect ipv4", []string{"-sT", tg.Addr.String()}, conn, "conn-refused"},
+		{"syn ipv6", []string{"-6", "-sS", tg.Addr6.String()}, syn, "reset"},
+		{"connect ipv6", []string{"-6", "-sT", tg.Addr6.String()}, conn, "conn-refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			js, xml := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "out.xml")
+			out := picket(t, l, append([]string{"-p-", "-T4", "-n", "-oJ", js, "-oX", xml}, tt.args...)...)
+			hosts, end := readJSONL(t, js)
+			if len(hosts) != 1 || end == nil || end.Interrupted {
+				t.Fatalf("%d host records, run end %+v\n%s", len(hosts), end, out)
+			}
+			checkHost(t, hosts[0], tt.want, tt.closed, 65535)
+			xmllint(t, xml)
+		})
+	}
+}
+
+func TestScanManyAddresses(t *testing.T) {
+	l := lab.Start(t, lab.Config{Targets: []lab.TargetConfig{{ExtraAddrs: 63}}})
+	tg := l.Targets[0]
+	syn, _ := standardTarget(t, tg)
+	dir := t.TempDir()
+	js := filepath.Join(dir, "out.jsonl")
+	picket(t, l, "-sS", "-T4", "-n", "-oJ", js, tg.Addr.String()+"-"+strings.Split(tg.Addrs[63].String(), ".")[3])
+	hosts, _ := readJSONL(t, js)
+	if len(hosts) != 64 {
+		t.Fatalf("%d hosts reported, want 64", len(hosts))
+	}
+	// The default ports are picket's top 1000: judge the truth among them.
+	top := ports.Default().Top(result.TCP, 1000)
+	want := truth{}
+	for port, w := range syn {
+		if top.Has(uint16(port)) {
+			want[port] = w
+		}
+	}
+	for _, h := range hosts {
+		checkHost(t, h, want, "reset", 1000)
+	}
+}
+
+// TestScanLossyWAN scans every port over an emulated WAN link with 25 ms
+// of delay each way and 2% random loss each way: every open port must be
+// found, none invented, every state right.
+func TestScanLossyWAN(t *testing.T) {
+	l := lab.Start(t, lab.Config{Targets: []lab.TargetConfig{{WAN: &wan.Config{Delay: 25 * time.Millisecond, Loss: 0.02}}}})
+	tg := l.Targets[0]
+	syn, _ := standardTarget(t, tg)
+	dir := t.TempDir()
+	js := filepath.Join(dir, "out.jsonl")
+	picket(t, l, "-sS", "-p-", "-T4", "-n", "-oJ", js, tg.Addr.String())
+	hosts, _ := readJSONL(t, js)
+	if len(hosts) != 1 {
+		t.Fatalf("%d hosts reported", len(hosts))
+	}
+	checkHost(t, hosts[0], syn, "reset", 65535)
+	st := tg.Link.Stats()
+	t.Logf("link: %+v", st)
+	if st.AB.Lost == 0 || st.BA.Lost == 0 {
+		t.Errorf("the link lost nothing (%+v): the test did not test loss", st)
+	}
+}
+
+// TestInterruptKeepsOutput stops a scan with SIGINT after some hosts have
+// finished: the XML must still be valid and the JSON must hold those
+// hosts and a run end that says the run was interrupted.
+func TestInterruptKeepsOutput(t *testing.T) {
+	l := lab.Start(t, lab.Config{Targets: []lab.TargetConfig{{ExtraAddrs: 7}}})
+	tg := l.Targets[0]
+	dir := t.TempDir()
+	js, xml := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "out.xml")
+	last := strings.Split(tg.Addrs[7].String(), ".")[3]
+	args := []string{"-sS", "-p", "1-3000", "--max-rate", "4000", "--max-hostgroup", "1", "-n",
+		"-oJ", js, "-oX", xml, tg.Addr.String() + "-" + last}
+	cmd := l.Scanner.Command(context.Background(), picketBin(t), args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Each host takes about 0.75s at 4000 probes per second: stop the
+	// scan when two or three are done.
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if err == nil {
+		t.Fatalf("picket finished before the interrupt; stderr:\n%s", errb.String())
+	}
+	hosts, end := readJSONL(t, js)
+	if len(hosts) == 0 || len(hosts) >= 8 {
+		t.Fatalf("%d hosts written before the interrupt, want some but not all", len(hosts))
+	}
+	if end == nil || !end.Interrupted {
+		t.Errorf("the JSON run end is missing or does not say the run was interrupted: %+v", end)
+	}
+	for _, h := range hosts {
+		n := len(h.Ports)
+		for _, e := range h.ExtraPorts {
+			n += e.Count
+		}
+		if h.State != "up" || n != 3000 {
+			t.Errorf("host %s written before the interrupt is incomplete (%d ports): %+v", h.Addr, n, h)
+		}
+	}
+	xmllint(t, xml)
+	t.Logf("%d hosts finished before the interrupt; stderr: %s", len(hosts), errb.String())
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package connect
+
+func defaultProber() Prober { return dialProber(dial) }
