@@ -90,11 +90,11 @@ type rateBin struct {
 // no more outcomes it is judged against the loss measured at lower rates
 // and added to its rate's bin.
 type detector struct {
-	base   time.Time
-	ring   [epochRing]sendEpoch
-	head   int // oldest epoch
-	count  int
-	bins   [rateBins]rateBin
+	base  time.Time
+	ring  [epochRing]sendEpoch
+	head  int // oldest epoch
+	count int
+	bins  [rateBins]rateBin
 }
 
 func (d *detector) off(t time.Time) int64 {

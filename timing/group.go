@@ -197,8 +197,8 @@ func (g *Group) Room(h *Host, now time.Time) int {
 }
 
 // NextSend is when h may next be sent a probe as far as its scan delay,
-// rate limit and pacing go, not counting its window; the zero time when
-// nothing holds it.
+// rate limit and pacing go, not counting its window. A time not after now,
+// or the zero time, means at once.
 func (g *Group) NextSend(h *Host) time.Time {
 	var t time.Time
 	if gap := max(h.delay.Delay(), h.limit); gap > 0 && !h.lastSend.IsZero() {
@@ -227,9 +227,9 @@ func (g *Group) OnSend(h *Host, try int, now time.Time) {
 		g.stats.Retransmits++
 	}
 	if g.mode == Picket {
-		h.pace.spend(&h.win)
+		h.pace.spend(&h.win, g.hostRTT(h).SRTT(), now)
 		if g.hosts >= 2 {
-			g.pace.spend(&g.win)
+			g.pace.spend(&g.win, g.rtt.SRTT(), now)
 		}
 		if h.det == nil {
 			if h.sends++; h.sends >= hostDetectorAfter {

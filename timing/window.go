@@ -80,8 +80,8 @@ type window struct {
 	cwnd     float64
 	ssthresh float64
 	knee     float64 // picket: the window at which congestion was last found
-	expected uint64 // outcomes seen: replies and timeouts
-	received uint64 // replies seen
+	expected uint64  // outcomes seen: replies and timeouts
+	received uint64  // replies seen
 	lastCut  time.Time
 }
 
@@ -180,15 +180,16 @@ const (
 	paceBurstShare    = 4 // or a quarter of the window
 )
 
-// pace is a token bucket filled at the window's pacing rate.
+// pace is a token bucket at the window's pacing rate, kept as GCRA's
+// theoretical arrival time like Pacer's: exact, and indifferent to the
+// rate changing between calls.
 type pace struct {
-	tokens float64
-	last   time.Time
+	tat time.Time
 }
 
-// rate is the pacing rate of w over a smoothed round trip, in probes per
-// second; 0 (do not pace) before any round trip is measured.
-func (w *window) paceRate(srtt time.Duration) float64 {
+// paceGap is the time between sends at the pacing rate of w over a smoothed
+// round trip; 0 (do not pace) before any round trip is measured.
+func (w *window) paceGap(srtt time.Duration) time.Duration {
 	if srtt <= 0 {
 		return 0
 	}
@@ -196,39 +197,56 @@ func (w *window) paceRate(srtt time.Duration) float64 {
 	if w.cwnd < w.ssthresh {
 		gain = paceGainSlowStart
 	}
-	return gain * w.cwnd / srtt.Seconds()
+	return max(time.Duration(float64(srtt)/(gain*w.cwnd)), 1)
 }
 
-func (w *window) paceBurst() float64 { return max(paceMinBurst, w.cwnd/paceBurstShare) }
+// paceTolerance is how far ahead of the steady rate a burst may run.
+func (w *window) paceTolerance(gap time.Duration) time.Duration {
+	burst := max(paceMinBurst, w.cwnd/paceBurstShare)
+	return time.Duration((burst - 1) * float64(gap))
+}
 
 // room is how many probes pacing allows at now; -1 when it does not pace.
 func (p *pace) room(w *window, srtt time.Duration, now time.Time) int {
-	rate := w.paceRate(srtt)
-	if rate == 0 {
+	gap := w.paceGap(srtt)
+	if gap == 0 {
 		return -1
 	}
-	burst := w.paceBurst()
-	if p.last.IsZero() {
-		p.tokens = burst
-	} else if dt := now.Sub(p.last); dt > 0 {
-		p.tokens = min(burst, p.tokens+dt.Seconds()*rate)
+	if p.tat.Before(now) {
+		p.tat = now
 	}
-	p.last = now
-	return max(int(p.tokens), 0)
+	ahead := now.Add(w.paceTolerance(gap)).Sub(p.tat)
+	if ahead < 0 {
+		return 0
+	}
+	return int(ahead/gap) + 1
 }
 
-// next is when pacing lets the next probe go, the zero time if now.
+// next is when pacing lets the next probe go; a time not after now, or
+// the zero time, means at once.
 func (p *pace) next(w *window, srtt time.Duration) time.Time {
-	rate := w.paceRate(srtt)
-	if rate == 0 || p.tokens >= 1 || p.last.IsZero() {
+	gap := w.paceGap(srtt)
+	if gap == 0 || p.tat.IsZero() {
 		return time.Time{}
 	}
-	return p.last.Add(time.Duration((1 - p.tokens) / rate * float64(time.Second)))
+	return p.tat.Add(-w.paceTolerance(gap))
 }
 
-// spend takes one probe's token; sends that --min-rate demands may run
-// the bucket into debt, which later refills pay off.
-func (p *pace) spend(w *window) { p.tokens = max(p.tokens-1, -w.paceBurst()) }
+// spend accounts for one probe sent at now. Sends that --min-rate demands
+// beyond the pacing run it into debt, at most a burst's worth.
+func (p *pace) spend(w *window, srtt time.Duration, now time.Time) {
+	gap := w.paceGap(srtt)
+	if gap == 0 {
+		return
+	}
+	if p.tat.Before(now) {
+		p.tat = now
+	}
+	p.tat = p.tat.Add(gap)
+	if limit := now.Add(2*w.paceTolerance(gap) + gap); p.tat.After(limit) {
+		p.tat = limit
+	}
+}
 
 // nmapSSThresh truncates to a whole number as Nmap's int ssthresh does.
 func nmapSSThresh(inflight int, divisor float64) float64 {
