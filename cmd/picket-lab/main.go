@@ -5,6 +5,8 @@
 //	picket-lab up [flags]   build the lab, print its addresses, wait for Ctrl-C, tear it down
 //	picket-lab status       list lab namespaces on this machine
 //	picket-lab down         remove a hand-made lab left behind (after kill -9)
+//	picket-lab demo BIN ARGS...   build a small lab, run BIN ARGS... TARGET in its
+//	                        scanner namespace, tear the lab down
 //
 // It needs root. The scanner namespace is pklab-scanner, targets are
 // pklab-t0, pklab-t1, ...; run picket inside the scanner namespace with
@@ -19,6 +21,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintln(out, n)
 		}
 		return nil
+	case "demo":
+		return demo(ctx, args[1:], out)
 	case "down":
 		gone, err := lab.DownManual()
 		for _, n := range gone {
@@ -63,7 +68,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
-	return fmt.Errorf("unknown command %q: up, status or down", args[0])
+	return fmt.Errorf("unknown command %q: up, status, down or demo", args[0])
 }
 
 func up(ctx context.Context, args []string, out io.Writer) error {
@@ -162,4 +167,38 @@ func up(ctx context.Context, args []string, out io.Writer) error {
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("teardown still running after 30s")
 	}
+}
+
+// demo builds a target with a few services, a dropped block and a rejected
+// block, and runs a scanner command against it from the scanner namespace.
+func demo(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: picket-lab demo PROGRAM [ARGS...]: the target's address is appended")
+	}
+	l, err := lab.New(lab.Config{Manual: true})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	t := l.Targets[0]
+	for _, p := range []uint16{22, 80, 443, 8080} {
+		if _, err := t.ServeTCP(p, lab.Banner(fmt.Sprintf("picket-lab port %d\r\n", p))); err != nil {
+			return err
+		}
+	}
+	if err := t.Firewall(
+		lab.Rule{Proto: "tcp", From: 1000, To: 1009, Action: lab.Drop},
+		lab.Rule{Proto: "tcp", From: 2000, To: 2002, Action: lab.RejectAdminProhibited},
+	); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lab target %s: open 22, 80, 443, 8080; 1000-1009 dropped; 2000-2002 rejected (admin-prohibited); the rest closed\n", t.Addr)
+	fmt.Fprintf(out, "running in %s: %s %s\n\n", l.Scanner.Name, strings.Join(args, " "), t.Addr)
+	prog, err := filepath.Abs(args[0])
+	if err != nil {
+		return err
+	}
+	cmd := l.Scanner.Command(ctx, prog, append(args[1:], t.Addr.String())...)
+	cmd.Stdout, cmd.Stderr = out, os.Stderr
+	return cmd.Run()
 }
