@@ -8,6 +8,7 @@ import (
 // A Clock tells the time. Nothing in picket's timing logic reads the wall
 // clock itself: engines read a Clock once per batch and pass the instant to
 // the methods here, so tests and simulations drive time by hand.
+// Implementations must be safe for concurrent use.
 type Clock interface {
 	Now() time.Time
 }

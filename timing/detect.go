@@ -41,15 +41,11 @@ const (
 	// overflow something at every rate; backing off is then the safer bet.
 	maxBaseline = 0.25
 	// lossZ is how many standard deviations above the baseline an epoch's
-	// drops must be: at 3, a 2% lossy path with 300-probe epochs is misread
-	// about once in 2,000 epochs.
+	// drops must be (plus one drop): at 3, a path with 2% independent loss
+	// is misread about once in 800 epochs of 300 probes (binomial tail), a
+	// cut every few seconds at worst, which the knee rule soon regrows.
 	lossZ = 3
-	// There is no rule on consecutive drops in arrival order: an engine
-	// sends retransmissions in clusters whenever its window frees up, so
-	// their answers, the only way a drop is seen, arrive in runs even when
-	// the loss is independent (the simulation cut a 2%-lossy window from
-	// 300 to 131 that way). A burst is judged by send time instead: see
-	// detector.early.
+
 	// A send epoch saw a queue building up, congestion before any drop,
 	// when its probes' round trips exceeded the least seen to their host
 	// by more than at lower send rates, and by more than a quarter of that
@@ -168,6 +164,12 @@ type verdict struct {
 // explain even if every other probe of the epoch were answered. That is a
 // burst of loss, judged as soon as the drops are seen rather than when the
 // epoch settles, and never more often than the settled verdict would be.
+//
+// Bursts are judged by send time, not by consecutive drops in arrival
+// order: an engine sends retransmissions in clusters whenever its window
+// frees up, so their answers, the only way a drop is seen, arrive in runs
+// even when the loss is independent. (A rule of five in a row cut a
+// simulated 2%-lossy window from 300 to 131.)
 func (d *detector) lost(sent time.Time) (verdict, bool) {
 	e := d.epochOf(sent)
 	if e == nil {
@@ -185,11 +187,11 @@ func (d *detector) verdict(e *sendEpoch) verdict {
 	return verdict{start: d.base.Add(time.Duration(e.start)), cwnd: e.cwnd}
 }
 
-// settle judges the epochs whose outcomes are in. Round trips are in a
-// round trip after an epoch ends (rttWait): queueing is judged then. Drops
-// are known once a lost probe has timed out, been sent again and answered
-// (lossWait): loss is judged then, and the epoch is added to its rate's
-// bin. It returns the earliest congested epoch among them.
+// settle judges the epochs whose outcomes are in. An epoch's round trips
+// are all in rttWait after it ends: queueing is judged then. Its drops are
+// known once a lost probe has timed out, been sent again and answered,
+// lossWait after it ends: loss is judged then, and the epoch is added to
+// its rate's bin. It returns the earliest congested epoch among them.
 func (d *detector) settle(now time.Time, rttWait, lossWait time.Duration) (verdict, bool) {
 	var v verdict
 	found := false

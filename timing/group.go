@@ -32,7 +32,7 @@ func (m Mode) String() string {
 }
 
 // A Probe is what an engine remembers of one transmission, handed back
-// when its answer or its timeout comes.
+// when its answer or its timeout comes. It is a plain value.
 type Probe struct {
 	Try      int       // 0 for the first transmission
 	Sent     time.Time // when this try went out
@@ -55,7 +55,7 @@ const (
 )
 
 // Stats are a group's counts, for the completeness report at the end of a
-// scan.
+// scan: a plain value, a copy taken by Group.Stats.
 type Stats struct {
 	Sent        uint64 // transmissions, retries included
 	Retransmits uint64
@@ -75,7 +75,7 @@ func (s Stats) Loss() float64 {
 }
 
 // GroupConfig describes a scan group. The zero GroupConfig is a -T3 TCP
-// scan in picket mode with Nmap's window ceiling.
+// scan in picket mode with Nmap's window ceiling. It is a plain value.
 type GroupConfig struct {
 	Params Params // zero: DefaultParams
 	Mode   Mode
@@ -109,9 +109,10 @@ type Group struct {
 
 // A Host is one target's share of a Group. Engines embed it in their own
 // host state and pass it to the Group's methods; Group.Join initialises it.
-// It takes about 200 bytes, and in picket mode about 2 KiB more once the
-// host has been sent hostDetectorAfter probes: a host that gets only a few
+// It takes about 330 bytes, and in picket mode 2 KiB more once the host
+// has been sent hostDetectorAfter probes: a host that gets only a few
 // probes, as in a sweep of many hosts for a few ports, costs no more.
+// Like its Group, a Host is not safe for concurrent use.
 type Host struct {
 	win      window
 	pace     pace

@@ -12,6 +12,7 @@ import (
 // Opt is one option the user may or may not have given. The zero Opt is
 // "not given", so the zero Options changes nothing; a given zero (such as
 // --scan-delay 0 under -T2, or --host-timeout 0 under -T5) is a real value.
+// An Opt is a plain value, safe to share.
 type Opt[T any] struct {
 	Value T
 	Given bool
@@ -223,7 +224,8 @@ func (p Params) PacerConfig() PacerConfig {
 
 // An OptionError is a timing option the user gave that cannot be used: a
 // value out of range (Allowed says what is accepted) or a value above the
-// maximum set by another option (Above names it).
+// maximum set by another option (Above names it). It is a plain value,
+// safe to share.
 type OptionError struct {
 	Flag    string // "--min-rate", "-T"
 	Value   string // as the user would write it

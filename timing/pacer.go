@@ -1,12 +1,10 @@
 package timing
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // PacerConfig sets a Pacer's rates, in packets per second for the whole
-// scan. The zero PacerConfig paces nothing.
+// scan. The zero PacerConfig paces nothing. It is a plain value, safe to
+// share.
 type PacerConfig struct {
 	MaxRate float64 // --max-rate; 0: no ceiling
 	MinRate float64 // --min-rate; 0: no floor
@@ -30,40 +28,34 @@ const defaultBurstWindow = 10 * time.Millisecond
 // allow, and asks Take for that many. A Pacer is not safe for concurrent
 // use.
 type Pacer struct {
-	maxRate  float64
+	// The bucket is kept as GCRA's theoretical arrival time, in whole
+	// nanoseconds: a float count of tokens drifts (ten tenths of a token
+	// are not one) and at a burst of 1 loses a send per refill.
+	maxRate   float64
+	gap       time.Duration // between sends at --max-rate
+	tolerance time.Duration // (burst-1) gaps: how far ahead sends may run
+	tat       time.Time     // when the bucket would next be empty at the steady rate
+
 	minRate  float64
-	burst    float64
-	tokens   float64
-	last     time.Time // of the last refill
-	due      time.Time // when --min-rate wants the next probe (Nmap's send_no_later_than)
 	interval time.Duration
+	due      time.Time // when --min-rate wants the next probe (Nmap's send_no_later_than)
 }
 
 // NewPacer returns a pacer whose bucket starts full.
 func NewPacer(c PacerConfig) *Pacer {
 	p := &Pacer{maxRate: max(c.MaxRate, 0), minRate: max(c.MinRate, 0)}
 	if p.maxRate > 0 {
-		p.burst = float64(c.Burst)
-		if c.Burst <= 0 {
-			p.burst = max(1, math.Floor(p.maxRate*defaultBurstWindow.Seconds()))
+		burst := c.Burst
+		if burst <= 0 {
+			burst = max(1, int(p.maxRate*defaultBurstWindow.Seconds()))
 		}
-		p.tokens = p.burst
+		p.gap = max(time.Duration(float64(time.Second)/p.maxRate), 1)
+		p.tolerance = time.Duration(burst-1) * p.gap
 	}
 	if p.minRate > 0 {
 		p.interval = max(time.Duration(float64(time.Second)/p.minRate), 1)
 	}
 	return p
-}
-
-func (p *Pacer) refill(now time.Time) {
-	if p.last.IsZero() {
-		p.last = now
-		return
-	}
-	if dt := now.Sub(p.last); dt > 0 {
-		p.tokens = min(p.burst, p.tokens+dt.Seconds()*p.maxRate)
-		p.last = now
-	}
 }
 
 // Take grants up to n probes to be sent now and records them as sent: call
@@ -74,9 +66,15 @@ func (p *Pacer) Take(now time.Time, n int) int {
 		return 0
 	}
 	if p.maxRate > 0 {
-		p.refill(now)
-		n = min(n, int(p.tokens))
-		p.tokens -= float64(n)
+		if p.tat.Before(now) {
+			p.tat = now // a full bucket holds no more than the burst
+		}
+		ahead := now.Add(p.tolerance).Sub(p.tat)
+		if ahead < 0 {
+			return 0
+		}
+		n = min(n, int(ahead/p.gap)+1)
+		p.tat = p.tat.Add(time.Duration(n) * p.gap)
 	}
 	p.sent(now, n)
 	return n
@@ -108,11 +106,7 @@ func (p *Pacer) Next(now time.Time) time.Duration {
 	if p.maxRate == 0 {
 		return 0
 	}
-	p.refill(now)
-	if p.tokens >= 1 {
-		return 0
-	}
-	return time.Duration(math.Ceil((1 - p.tokens) / p.maxRate * float64(time.Second)))
+	return max(p.tat.Sub(now.Add(p.tolerance)), 0)
 }
 
 // Owed is how many probes --min-rate requires now, regardless of the

@@ -27,15 +27,15 @@ func (s LimitState) String() string {
 	return "none"
 }
 
-// A Limit is a RateLimit's finding.
+// A Limit is a RateLimit's finding, a plain value.
 type Limit struct {
 	State     LimitState
 	PerSecond float64 // the steady reply rate, when State is not NoLimit
 }
 
 // Rate-limit detection, measured in one-second buckets: kernels limit ICMP
-// unreachables and RSTs per second (Linux: about 1 ICMP/s per destination
-// after a burst of 6; FreeBSD and macOS: 200 RST or ICMP/s by default).
+// unreachables, and some RSTs, per second (Nmap's man page: Linux and
+// Solaris about 1 ICMP/s; FreeBSD's icmplim: 200/s of both by default).
 const (
 	limitBucket    = time.Second
 	limitBuckets   = 4    // judged together

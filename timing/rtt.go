@@ -3,7 +3,7 @@ package timing
 import "time"
 
 // RTTConfig bounds an RTT estimator's probe timeout. The zero RTTConfig is
-// -T3's: 1 s initial, 100 ms to 10 s.
+// -T3's: 1 s initial, 100 ms to 10 s. It is a plain value, safe to share.
 type RTTConfig struct {
 	Initial time.Duration // timeout until the first sample
 	Min     time.Duration
@@ -105,6 +105,7 @@ func (r *RTT) Measured() bool { return r.measured }
 // Times is a snapshot of an estimator for Nmap's XML element
 // <times srtt="" rttvar="" to=""/>, which gives microseconds
 // (Duration.Microseconds). Nmap writes the element only when Measured.
+// Times is a plain value, safe to share.
 type Times struct {
 	SRTT     time.Duration
 	RTTVar   time.Duration

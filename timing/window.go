@@ -18,7 +18,8 @@ const (
 )
 
 // WindowConfig shapes a congestion window. The zero WindowConfig is
-// Nmap's default: floor 1, ceiling 300, increment 1, divisor 1.5.
+// Nmap's default: floor 1, ceiling 300, increment 1, divisor 1.5. It is a
+// plain value, safe to share.
 type WindowConfig struct {
 	Min      float64 // floor: --min-parallelism, or 1
 	Max      float64 // ceiling: --max-parallelism, or the engine's (Nmap: 300)
@@ -233,7 +234,7 @@ func (p *pace) next(w *window, srtt time.Duration) time.Time {
 }
 
 // spend accounts for one probe sent at now. Sends that --min-rate demands
-// beyond the pacing run it into debt, at most a burst's worth.
+// beyond the pacing run it into debt, at most about two bursts.
 func (p *pace) spend(w *window, srtt time.Duration, now time.Time) {
 	gap := w.paceGap(srtt)
 	if gap == 0 {
