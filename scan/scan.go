@@ -29,6 +29,10 @@ const (
 	NULL                         // -sN
 	Xmas                         // -sX
 	UDP                          // -sU
+	// Echo and Timestamp are host discovery probes (-PE, -PP): ICMP echo
+	// and timestamp requests. They have no ports.
+	Echo
+	Timestamp
 )
 
 // Name is the technique's name in Nmap's XML scaninfo type attribute.
@@ -48,6 +52,10 @@ func (t Technique) Name() string {
 		return "xmas"
 	case UDP:
 		return "udp"
+	case Echo:
+		return "echo"
+	case Timestamp:
+		return "timestamp"
 	}
 	return "unknown"
 }
@@ -197,6 +205,15 @@ func (t Technique) Classify(o Outcome) (result.State, result.Reason) {
 			return result.Open, result.ReasonUDPResponse
 		}
 		return result.OpenFiltered, result.ReasonNoResponse
+	case Echo, Timestamp:
+		// A reply proves the host up; "open" stands for that.
+		if o == OtherResponse {
+			if t == Echo {
+				return result.Open, result.ReasonEchoReply
+			}
+			return result.Open, result.ReasonTimestampReply
+		}
+		return result.Filtered, result.ReasonNoResponse
 	}
 	return result.Unknown, result.ReasonUnknown
 }

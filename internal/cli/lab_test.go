@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -362,4 +363,69 @@ func TestInterruptKeepsOutput(t *testing.T) {
 	}
 	xmllint(t, xml)
 	t.Logf("%d hosts finished before the interrupt; stderr: %s", len(hosts), errb.String())
+}
+
+// jsonHostReason reads the state and reason of each host of a -oJ file.
+func hostStates(t *testing.T, path string) map[string][2]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][2]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var h struct {
+			Type, Addr, State, Reason string
+		}
+		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Type == "host" {
+			out[h.Addr] = [2]string{h.State, h.Reason}
+		}
+	}
+	return out
+}
+
+// TestDiscovery runs ping scans (-sn) with each kind of discovery probe:
+// ARP on the link, Nmap's default probes beyond it, and the -P options.
+func TestDiscovery(t *testing.T) {
+	l := lab.Start(t, lab.Config{Targets: []lab.TargetConfig{{Prefix: netip.MustParsePrefix("198.19.0.0/16")}}})
+	tg := l.Targets[0]
+	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
+		t.Fatal(err)
+	}
+	// 198.19.0.0/16 is routed through the target, which answers for all
+	// of it; nothing answers 198.18.0.77 on the link.
+	up, absent, remote := tg.Addr.String(), "198.18.0.77", "198.19.7.9"
+	tests := []struct {
+		name string
+		args []string
+		want map[string][2]string
+	}{
+		{"arp on the link", []string{up, absent}, map[string][2]string{up: {"up", "arp-response"}, absent: {"down", "no-response"}}},
+		{"default probes beyond the link", []string{remote}, map[string][2]string{remote: {"up", "echo-reply"}}},
+		{"default probes without arp", []string{"--disable-arp-ping", up, absent}, map[string][2]string{up: {"up", "echo-reply"}, absent: {"down", "no-response"}}},
+		{"syn ping", []string{"-PS22", remote}, map[string][2]string{remote: {"up", "syn-ack"}}},
+		{"syn ping to a closed port", []string{"-PS23", remote}, map[string][2]string{remote: {"up", "reset"}}},
+		{"ack ping", []string{"-PA", remote}, map[string][2]string{remote: {"up", "reset"}}},
+		{"timestamp ping", []string{"-PP", remote}, map[string][2]string{remote: {"up", "timestamp-reply"}}},
+		{"echo ping over ipv6 without nd", []string{"-6", "-PE", "--disable-arp-ping", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "echo-reply"}}},
+		{"neighbour discovery", []string{"-6", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "nd-response"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			js := filepath.Join(t.TempDir(), "out.jsonl")
+			picket(t, l, append([]string{"-sn", "-n", "-T4", "-oJ", js}, tt.args...)...)
+			got := hostStates(t, js)
+			for addr, w := range tt.want {
+				if got[addr] != w {
+					t.Errorf("%s: %v, want %v", addr, got[addr], w)
+				}
+			}
+		})
+	}
 }

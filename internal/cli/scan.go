@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,22 +202,77 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		p.scans = append(p.scans, job.PortScan{Scanner: s, Ports: tcpPorts})
 	}
 	if !o.NoPing && !o.ListOnly {
+		slots, err := discoverySlots(o, table)
+		if err != nil {
+			return nil, err
+		}
 		if !privileged {
-			p.discover = connectDiscoverer{connect.New(connect.Config{Params: params, Seed: o.Seed})}
+			// Without raw sockets a probe is a connection: SYN and ACK
+			// probes become connects to their ports, as in Nmap.
+			var ports []uint16
+			for _, sl := range slots {
+				if sl.Technique == scan.Echo || sl.Technique == scan.Timestamp {
+					return nil, fmt.Errorf("-PE and -PP send raw ICMP, which this process may not (%v): %s", rawErr, privilegeHint)
+				}
+				if !slices.Contains(ports, sl.Port) {
+					ports = append(ports, sl.Port)
+				}
+			}
+			p.discover = connectDiscoverer{s: connect.New(connect.Config{Params: params, Seed: o.Seed}), ports: ports}
 			return p, nil
 		}
 		d := raw.NewScanner(raw.Config{Timing: rt, Seed: o.Seed})
 		p.closers = append(p.closers, d.Close)
-		p.discover = discoverer{d}
+		p.discover = discoverer{s: d, slots: slots, disableARP: o.DisableARP}
 	}
 	return p, nil
 }
 
+// discoverySlots turns -PS, -PA, -PE and -PP into discovery probes; none
+// given means Nmap's default set.
+func discoverySlots(o *Options, table *ports.Table) ([]raw.Slot, error) {
+	if o.PingUDP != nil || o.PingMask {
+		return nil, usagef("-PU and -PM are not available yet in this version of picket: use -PS, -PA, -PE or -PP")
+	}
+	var slots []raw.Slot
+	for _, pg := range []struct {
+		spec *string
+		tech scan.Technique
+		flag string
+	}{{o.PingSYN, scan.SYN, "-PS"}, {o.PingACK, scan.ACK, "-PA"}} {
+		if pg.spec == nil {
+			continue
+		}
+		list := *pg.spec
+		if list == "" {
+			list = "80" // Nmap's default port for -PS and -PA
+		}
+		spec, err := ports.Parse(list, table, result.TCP)
+		if err != nil {
+			return nil, usagef("%s%s: %v", pg.flag, list, err)
+		}
+		for p := range spec.TCP.All() {
+			slots = append(slots, raw.Slot{Technique: pg.tech, Port: p})
+		}
+	}
+	if o.PingEcho {
+		slots = append(slots, raw.Slot{Technique: scan.Echo})
+	}
+	if o.PingTimestamp {
+		slots = append(slots, raw.Slot{Technique: scan.Timestamp})
+	}
+	return slots, nil
+}
+
 // discoverer adapts the raw engine's host discovery to the job's.
-type discoverer struct{ s *raw.Scanner }
+type discoverer struct {
+	s          *raw.Scanner
+	slots      []raw.Slot
+	disableARP bool
+}
 
 func (d discoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Status, error) {
-	st, err := d.s.Discover(ctx, hosts)
+	st, err := d.s.Discover(ctx, hosts, d.slots, d.disableARP)
 	if err != nil {
 		return nil, err
 	}
@@ -244,10 +300,13 @@ func groupSize(o *Options, p *scanPlan) int {
 }
 
 // connectDiscoverer adapts unprivileged host discovery to the job's.
-type connectDiscoverer struct{ s *connect.Scanner }
+type connectDiscoverer struct {
+	s     *connect.Scanner
+	ports []uint16 // nil: Nmap's default
+}
 
 func (d connectDiscoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Status, error) {
-	st, err := d.s.Discover(ctx, hosts)
+	st, err := d.s.Discover(ctx, hosts, d.ports)
 	if err != nil {
 		return nil, err
 	}

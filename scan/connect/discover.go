@@ -16,22 +16,26 @@ type Status struct {
 	RTT    time.Duration
 }
 
-// discoveryPorts are the ports Nmap connects to when it may not send raw
-// packets: a host that completes or refuses either connection is up.
-var discoveryPorts = []uint16{80, 443}
+// DefaultDiscoveryPorts are the ports Nmap connects to when it may not send
+// raw packets: a host that completes or refuses a connection is up.
+var DefaultDiscoveryPorts = []uint16{80, 443}
 
 // Discover finds which hosts are up without raw sockets, as Nmap does for
-// unprivileged users: by connecting to ports 80 and 443.
-func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]Status, error) {
-	tab, _, err := s.Scan(ctx, hosts, discoveryPorts)
+// unprivileged users: by connecting to ports (DefaultDiscoveryPorts when
+// nil).
+func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, ports []uint16) ([]Status, error) {
+	if ports == nil {
+		ports = DefaultDiscoveryPorts
+	}
+	tab, _, err := s.Scan(ctx, hosts, ports)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Status, len(hosts))
 	for i := range hosts {
 		out[i] = Status{Reason: result.ReasonNoResponse}
-		for j := range discoveryPorts {
-			switch tab.Outcome[i*len(discoveryPorts)+j] {
+		for j := range ports {
+			switch tab.Outcome[i*len(ports)+j] {
 			case scan.Connected:
 				out[i] = Status{Up: true, Reason: result.ReasonSynAck, RTT: tab.RTT[i].First}
 			case scan.Refused:

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/bits"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,21 +42,27 @@ type engine struct {
 	tm      Timing
 	link    packet.LinkType
 	targets []Target
-	ports   []uint16
-	nports  uint64
+	slots   []Slot
+	nslots  uint64
 	n       uint64
 	perm    target.Permutation
 
-	hostIdx map[netip.Addr]int32
-	portIdx []int32 // by port number; -1 when not scanned
+	// kinds are the distinct techniques of the slots, each given its own
+	// block of maxTries source ports. slotIdx[k] maps a port to its slot
+	// for TCP kind k (-1 when not probed); icmpSlot[k] is the one slot of
+	// an ICMP kind.
+	kinds    []scan.Technique
+	kindOf   []int // of each slot
+	slotIdx  [][]int32
+	icmpSlot []int32
+	hostIdx  map[netip.Addr]int32
 
 	state []atomic.Uint32
 	sent  []atomic.Uint32 // time of the last transmission, in time units since start
 
 	key       [4]uint64
 	sportBase uint16
-	tmpl4     *packet.Template
-	tmpl6     *packet.Template
+	tmpl      [][2]*packet.Template // per kind: IPv4, IPv6; nil where a kind has no form
 
 	start time.Time
 	now   func() time.Time
@@ -76,19 +84,32 @@ type engine struct {
 	stop     atomic.Bool
 }
 
-func newEngine(cfg Config, targets []Target, ports []uint16) (*engine, error) {
+// Slot is one probe sent to every host: a technique, and the port for a
+// TCP technique (none for Echo and Timestamp).
+type Slot struct {
+	Technique scan.Technique
+	Port      uint16
+}
+
+// maxKinds bounds the techniques one run mixes: each takes a block of
+// source ports.
+const maxKinds = 4
+
+func isICMP(t scan.Technique) bool { return t == scan.Echo || t == scan.Timestamp }
+
+func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	e := &engine{
 		cfg:     cfg,
 		tm:      cfg.Timing.withDefaults(),
 		link:    packet.LinkEthernet,
 		targets: targets,
-		ports:   ports,
-		nports:  uint64(len(ports)),
-		n:       uint64(len(targets)) * uint64(len(ports)),
+		slots:   slots,
+		nslots:  uint64(len(slots)),
+		n:       uint64(len(targets)) * uint64(len(slots)),
 		hostIdx: make(map[netip.Addr]int32, len(targets)),
-		portIdx: make([]int32, 65536),
 		now:     cfg.Now,
 		from:    map[int]netip.Addr{},
+		kindOf:  make([]int, len(slots)),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -96,11 +117,32 @@ func newEngine(cfg Config, targets []Target, ports []uint16) (*engine, error) {
 	if cfg.Conn.Link == netio.LinkNone {
 		e.link = packet.LinkRaw
 	}
-	for i := range e.portIdx {
-		e.portIdx[i] = -1
-	}
-	for i, p := range ports {
-		e.portIdx[p] = int32(i)
+	for i, sl := range slots {
+		k := slices.Index(e.kinds, sl.Technique)
+		if k < 0 {
+			if len(e.kinds) == maxKinds {
+				return nil, fmt.Errorf("raw: more than %d probe techniques in one run", maxKinds)
+			}
+			k = len(e.kinds)
+			e.kinds = append(e.kinds, sl.Technique)
+			e.slotIdx = append(e.slotIdx, nil)
+			e.icmpSlot = append(e.icmpSlot, -1)
+		}
+		e.kindOf[i] = k
+		if isICMP(sl.Technique) {
+			if e.icmpSlot[k] >= 0 {
+				return nil, fmt.Errorf("raw: %s probe given twice", sl.Technique.Name())
+			}
+			e.icmpSlot[k] = int32(i)
+			continue
+		}
+		if e.slotIdx[k] == nil {
+			e.slotIdx[k] = make([]int32, 65536)
+			for j := range e.slotIdx[k] {
+				e.slotIdx[k][j] = -1
+			}
+		}
+		e.slotIdx[k][sl.Port] = int32(i)
 	}
 	for i, t := range targets {
 		e.hostIdx[t.Addr] = int32(i)
@@ -119,24 +161,45 @@ func newEngine(cfg Config, targets []Target, ports []uint16) (*engine, error) {
 	e.perm = target.NewPermutation(e.n, s)
 	// Source ports stay clear of the kernel's ephemeral range (32768-60999
 	// on Linux), so no local connection shares them.
-	e.sportBase = 61000 + uint16(mix(s)%(65536-61000-maxTries))
+	const span = maxKinds * maxTries
+	e.sportBase = 61000 + uint16(mix(s)%(65536-61000-span))
 	e.state = make([]atomic.Uint32, e.n)
 	e.sent = make([]atomic.Uint32, e.n)
 	e.hostRTT = make([]rttEstimator, len(targets))
 	e.firstRTT = make([]time.Duration, len(targets))
 	e.timeout.Store(int64(e.tm.InitialRTT))
-	var err error
-	if cfg.Src4.IsValid() {
-		if e.tmpl4, err = e.template(cfg.Src4, netip.IPv4Unspecified()); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Src6.IsValid() {
-		if e.tmpl6, err = e.template(cfg.Src6, netip.IPv6Unspecified()); err != nil {
-			return nil, err
+	e.tmpl = make([][2]*packet.Template, len(e.kinds))
+	for k, t := range e.kinds {
+		for fam, src := range []netip.Addr{cfg.Src4, cfg.Src6} {
+			if !src.IsValid() || (t == scan.Timestamp && fam == 1) {
+				continue // ICMPv6 has no timestamp request
+			}
+			dst := netip.IPv4Unspecified()
+			if fam == 1 {
+				dst = netip.IPv6Unspecified()
+			}
+			tm, err := e.template(t, e.sport(k, 0), src, dst)
+			if err != nil {
+				return nil, err
+			}
+			e.tmpl[k][fam] = tm
 		}
 	}
 	return e, nil
+}
+
+// sport is the source port of try number try of kind k.
+func (e *engine) sport(k, try int) uint16 {
+	return e.sportBase + uint16(k*maxTries+try)
+}
+
+// kindTry reads kind and try number back from one of our source ports.
+func (e *engine) kindTry(port uint16) (k, try int, ok bool) {
+	rel := int(port) - int(e.sportBase)
+	if rel < 0 || rel >= len(e.kinds)*maxTries {
+		return 0, 0, false
+	}
+	return rel / maxTries, rel % maxTries, true
 }
 
 func mix(z uint64) uint64 {
@@ -157,24 +220,37 @@ func (e *engine) cookie(dst netip.Addr, dport, sport uint16) uint32 {
 	return uint32((h2 ^ l2) >> 16)
 }
 
-func (e *engine) template(src, dst netip.Addr) (*packet.Template, error) {
+func (e *engine) template(t scan.Technique, sport uint16, src, dst netip.Addr) (*packet.Template, error) {
 	f := packet.Frame{Link: e.link, SrcMAC: e.cfg.SrcMAC, Src: src, Dst: dst}
-	t := packet.TCP{SrcPort: e.sportBase, DstPort: 1, Window: 1024}
-	switch e.cfg.Technique {
-	case scan.SYN:
-		t.Flags = packet.FlagSYN
-		// As Nmap's SYN probe: one option, MSS 1460, which every stack
-		// accepts and which looks like an ordinary connection attempt.
-		t.Options.Raw = []byte{2, 4, 0x05, 0xb4}
-	case scan.ACK:
-		t.Flags = packet.FlagACK
-	case scan.FIN:
-		t.Flags = packet.FlagFIN
-	case scan.NULL:
-	case scan.Xmas:
-		t.Flags = packet.FlagFIN | packet.FlagPSH | packet.FlagURG
+	var b []byte
+	var err error
+	switch t {
+	case scan.Echo:
+		// No payload, as Nmap's echo probe.
+		b, err = f.AppendEcho(nil, 0, 0, nil)
+	case scan.Timestamp:
+		b, err = f.AppendTimestamp(nil, 0, 0, 0)
+	default:
+		tcp := packet.TCP{SrcPort: sport, DstPort: 1, Window: 1024}
+		switch t {
+		case scan.SYN:
+			tcp.Flags = packet.FlagSYN
+			// As Nmap's SYN probe: one option, MSS 1460, which every
+			// stack accepts and which looks like an ordinary connection
+			// attempt.
+			tcp.Options.Raw = []byte{2, 4, 0x05, 0xb4}
+		case scan.ACK:
+			tcp.Flags = packet.FlagACK
+		case scan.FIN:
+			tcp.Flags = packet.FlagFIN
+		case scan.NULL:
+		case scan.Xmas:
+			tcp.Flags = packet.FlagFIN | packet.FlagPSH | packet.FlagURG
+		default:
+			return nil, fmt.Errorf("raw: technique %s is not a raw TCP or ICMP probe", t.Name())
+		}
+		b, err = f.AppendTCP(nil, &tcp, nil)
 	}
-	b, err := f.AppendTCP(nil, &t, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +259,8 @@ func (e *engine) template(src, dst netip.Addr) (*packet.Template, error) {
 
 // expected returns whether a TCP reply with these fields answers the probe
 // whose cookie is c, and what it says.
-func (e *engine) classifyTCP(flags packet.TCPFlags, seq, ack, c uint32) (scan.Outcome, bool) {
-	switch e.cfg.Technique {
+func classifyTCP(t scan.Technique, flags packet.TCPFlags, seq, ack, c uint32) (scan.Outcome, bool) {
+	switch t {
 	case scan.SYN:
 		if ack != c+1 {
 			return scan.None, false
@@ -352,11 +428,12 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 	const batchLen = 64
 	var r sweepResult
 	frameLen := 0
-	if e.tmpl4 != nil {
-		frameLen = e.tmpl4.Len()
-	}
-	if e.tmpl6 != nil {
-		frameLen = max(frameLen, e.tmpl6.Len())
+	for _, tt := range e.tmpl {
+		for _, t := range tt {
+			if t != nil {
+				frameLen = max(frameLen, t.Len())
+			}
+		}
 	}
 	b := netio.NewBatch(batchLen, frameLen)
 	k, step := uint64(0), uint64(1)
@@ -420,25 +497,40 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 		if (r.sent+r.retransmitted)&1023 == 0 && e.hostTimedOut() {
 			break
 		}
-		h := idx / e.nports
-		port := e.ports[idx%e.nports]
+		h := idx / e.nslots
+		si := idx % e.nslots
+		sl := e.slots[si]
+		k := e.kindOf[si]
 		t := &e.targets[h]
-		tmpl := e.tmpl4
+		fam := 0
 		if t.Addr.Is6() {
-			tmpl = e.tmpl6
+			fam = 1
 		}
-		sport := e.sportBase + uint16(tries)
-		c := e.cookie(t.Addr, port, sport)
+		tmpl := e.tmpl[k][fam]
+		if tmpl == nil {
+			// No such probe for this family (an ICMPv6 timestamp):
+			// spend every try at once, so it counts as given up.
+			e.state[idx].Store(uint32(maxTries-1) << triesShift)
+			continue
+		}
 		p := tmpl.Probe(b.Bufs[fill])
 		p.SetDstMAC(t.NextHop)
 		p.SetDst(t.Addr)
-		p.SetSrcPort(sport)
-		p.SetDstPort(port)
-		p.SetSeq(c)
-		if e.cfg.Technique == scan.ACK {
-			p.SetAck(c)
+		if isICMP(sl.Technique) {
+			c := e.cookie(t.Addr, 0, e.sport(k, 0))
+			p.SetEcho(uint16(c>>16), uint16(c)&^(maxTries-1)|uint16(tries))
+			p.SetID(uint16(c >> 8))
+		} else {
+			sport := e.sport(k, tries)
+			c := e.cookie(t.Addr, sl.Port, sport)
+			p.SetSrcPort(sport)
+			p.SetDstPort(sl.Port)
+			p.SetSeq(c)
+			if sl.Technique == scan.ACK {
+				p.SetAck(c)
+			}
+			p.SetID(uint16(c >> 8))
 		}
-		p.SetID(uint16(c >> 8))
 		b.Bufs[fill] = p.Bytes()
 		e.sent[idx].Store(stamp)
 		e.state[idx].Add(1 << triesShift)
@@ -503,7 +595,11 @@ func (e *engine) table() *scan.Table {
 	for i, t := range e.targets {
 		hosts[i] = t.Addr
 	}
-	tab := scan.NewTable(e.cfg.Technique, hosts, e.ports)
+	ports := make([]uint16, len(e.slots))
+	for i, sl := range e.slots {
+		ports[i] = sl.Port
+	}
+	tab := scan.NewTable(e.cfg.Technique, hosts, ports)
 	for i := range e.state {
 		s := e.state[i].Load()
 		tab.Outcome[i] = scan.Outcome(s & outcomeMask)
@@ -523,8 +619,8 @@ func (e *engine) table() *scan.Table {
 }
 
 func (e *engine) hostDone(i int) bool {
-	base := uint64(i) * e.nports
-	for j := base; j < base+e.nports; j++ {
+	base := uint64(i) * e.nslots
+	for j := base; j < base+e.nslots; j++ {
 		if e.state[j].Load()&outcomeMask == 0 {
 			return false
 		}

@@ -50,7 +50,9 @@ func TestFilter(t *testing.T) {
 		{"ipv4 tcp to an ephemeral port", tcp(f4, 60999), false},
 		{"ipv4 later fragment", fragment, false},
 		{"icmp unreachable", icmp(f4, 3), true},
-		{"icmp echo reply", icmp(f4, 0), false},
+		{"icmp echo reply", icmp(f4, 0), true},
+		{"icmp timestamp reply", icmp(f4, 14), true},
+		{"icmp echo request", icmp(f4, 8), false},
 		{"icmp time exceeded", icmp(f4, 11), false},
 		{"udp", udp, false},
 		{"arp", arp, true},
@@ -58,7 +60,9 @@ func TestFilter(t *testing.T) {
 		{"ipv6 tcp elsewhere", tcp(f6, 443), false},
 		{"icmpv6 unreachable", icmp(f6, 1), true},
 		{"icmpv6 neighbour advertisement", icmp(f6, 136), true},
-		{"icmpv6 echo reply", icmp(f6, 129), false},
+		{"icmpv6 echo reply", icmp(f6, 129), true},
+		{"icmpv6 echo request", icmp(f6, 128), false},
+		{"icmpv6 router advertisement", icmp(f6, 134), false},
 	}
 	for _, tt := range tests {
 		n, err := vm.Run(tt.frame)

@@ -143,12 +143,38 @@ func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*s
 	if cfg.Conn == nil {
 		return nil, scan.Stats{}, errors.New("raw: no connection")
 	}
+	slots := make([]Slot, len(ports))
+	for i, p := range ports {
+		slots[i] = Slot{Technique: cfg.Technique, Port: p}
+	}
+	return probe(ctx, cfg, targets, slots)
+}
+
+// Probe sends every slot's probe to every target: a mix of techniques in
+// one run, as host discovery needs (an ICMP echo, a SYN to 443, an ACK to
+// 80, ...). The table's outcomes are per target and slot, in slot order;
+// its Technique is cfg.Technique, meaningless for a mix.
+func Probe(ctx context.Context, cfg Config, targets []Target, slots []Slot) (*scan.Table, scan.Stats, error) {
+	if cfg.Conn == nil {
+		return nil, scan.Stats{}, errors.New("raw: no connection")
+	}
+	for _, sl := range slots {
+		switch sl.Technique {
+		case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas, scan.Echo, scan.Timestamp:
+		default:
+			return nil, scan.Stats{}, fmt.Errorf("raw: technique %s is not a raw probe", sl.Technique.Name())
+		}
+	}
+	return probe(ctx, cfg, targets, slots)
+}
+
+func probe(ctx context.Context, cfg Config, targets []Target, slots []Slot) (*scan.Table, scan.Stats, error) {
 	for _, t := range targets {
 		if (t.Addr.Is4() && !cfg.Src4.IsValid()) || (t.Addr.Is6() && !cfg.Src6.IsValid()) {
 			return nil, scan.Stats{}, fmt.Errorf("%w: %s", ErrNoSource, t.Addr)
 		}
 	}
-	e, err := newEngine(cfg, targets, ports)
+	e, err := newEngine(cfg, targets, slots)
 	if err != nil {
 		return nil, scan.Stats{}, err
 	}

@@ -3,6 +3,7 @@ package raw
 import (
 	"errors"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/picket-scanner/picket/netio"
@@ -36,57 +37,84 @@ func (e *engine) handle(d *packet.Decoded, frame []byte, now time.Time) {
 	}
 	switch d.Transport {
 	case packet.TransportTCP:
-		try := int(d.TCP.DstPort) - int(e.sportBase)
-		if try < 0 || try >= maxTries {
+		k, try, ok := e.kindTry(d.TCP.DstPort)
+		if !ok || e.slotIdx[k] == nil {
 			return
 		}
 		h, ok := e.hostIdx[d.IP.Src]
 		if !ok {
 			return
 		}
-		pi := e.portIdx[d.TCP.SrcPort]
-		if pi < 0 {
+		si := e.slotIdx[k][d.TCP.SrcPort]
+		if si < 0 {
 			return
 		}
 		c := e.cookie(d.IP.Src, d.TCP.SrcPort, d.TCP.DstPort)
-		o, ok := e.classifyTCP(d.TCP.Flags, d.TCP.Seq, d.TCP.Ack, c)
+		o, ok := classifyTCP(e.kinds[k], d.TCP.Flags, d.TCP.Seq, d.TCP.Ack, c)
 		if !ok {
 			return
 		}
-		e.record(int(h), uint64(h)*e.nports+uint64(pi), o, d.IP.TTL, try, now)
+		e.record(int(h), uint64(h)*e.nslots+uint64(si), o, d.IP.TTL, try, now)
 	case packet.TransportICMPv4, packet.TransportICMPv6:
-		q := &d.Quote
-		if q.IP.Version == 0 || !q.HasSeq() {
-			return
+		v6 := d.Transport == packet.TransportICMPv6
+		switch typ := d.ICMP.Type; {
+		case !v6 && typ == 0, v6 && typ == 129:
+			e.handlePing(d, scan.Echo, now)
+		case !v6 && typ == 14:
+			e.handlePing(d, scan.Timestamp, now)
+		case !v6 && typ == 3, v6 && typ == 1:
+			e.handleUnreach(d, now)
 		}
-		try := int(q.SrcPort) - int(e.sportBase)
-		if try < 0 || try >= maxTries {
-			return
-		}
-		h, ok := e.hostIdx[q.IP.Dst]
-		if !ok {
-			return
-		}
-		pi := e.portIdx[q.DstPort]
-		if pi < 0 || q.Seq != e.cookie(q.IP.Dst, q.DstPort, q.SrcPort) {
-			return
-		}
-		var o scan.Outcome
-		switch {
-		case d.Transport == packet.TransportICMPv4 && d.ICMP.Type == 3:
-			o = scan.ICMPv4Unreach(d.ICMP.Code)
-		case d.Transport == packet.TransportICMPv6 && d.ICMP.Type == 1:
-			o = scan.ICMPv6Unreach(d.ICMP.Code)
-		default:
-			return
-		}
-		if d.IP.Src != q.IP.Dst {
-			if _, seen := e.from[int(h)]; !seen {
-				e.from[int(h)] = d.IP.Src
-			}
-		}
-		e.record(int(h), uint64(h)*e.nports+uint64(pi), o, d.IP.TTL, try, now)
 	}
+}
+
+// handlePing records an ICMP echo or timestamp reply.
+func (e *engine) handlePing(d *packet.Decoded, t scan.Technique, now time.Time) {
+	k := slices.Index(e.kinds, t)
+	if k < 0 {
+		return
+	}
+	h, ok := e.hostIdx[d.IP.Src]
+	if !ok {
+		return
+	}
+	c := e.cookie(d.IP.Src, 0, e.sport(k, 0))
+	id, seq := d.ICMP.ID(), d.ICMP.Seq()
+	if id != uint16(c>>16) || seq&^(maxTries-1) != uint16(c)&^(maxTries-1) {
+		return
+	}
+	e.record(int(h), uint64(h)*e.nslots+uint64(e.icmpSlot[k]), scan.OtherResponse, d.IP.TTL, int(seq&(maxTries-1)), now)
+}
+
+// handleUnreach records an ICMP destination unreachable that quotes one
+// of our TCP probes.
+func (e *engine) handleUnreach(d *packet.Decoded, now time.Time) {
+	q := &d.Quote
+	if q.IP.Version == 0 || !q.HasSeq() {
+		return
+	}
+	k, try, ok := e.kindTry(q.SrcPort)
+	if !ok || e.slotIdx[k] == nil {
+		return
+	}
+	h, ok := e.hostIdx[q.IP.Dst]
+	if !ok {
+		return
+	}
+	si := e.slotIdx[k][q.DstPort]
+	if si < 0 || q.Seq != e.cookie(q.IP.Dst, q.DstPort, q.SrcPort) {
+		return
+	}
+	o := scan.ICMPv4Unreach(d.ICMP.Code)
+	if d.Transport == packet.TransportICMPv6 {
+		o = scan.ICMPv6Unreach(d.ICMP.Code)
+	}
+	if d.IP.Src != q.IP.Dst {
+		if _, seen := e.from[int(h)]; !seen {
+			e.from[int(h)] = d.IP.Src
+		}
+	}
+	e.record(int(h), uint64(h)*e.nslots+uint64(si), o, d.IP.TTL, try, now)
 }
 
 // record stores an answer to probe idx of host h, unless a better one is

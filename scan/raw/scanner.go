@@ -132,8 +132,21 @@ func (s *Scanner) resolve(ctx context.Context, p *plan) error {
 
 // Scan runs the technique over hosts and ports.
 func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error) {
+	slots := make([]Slot, len(ports))
+	for i, p := range ports {
+		slots[i] = Slot{Technique: s.cfg.Technique, Port: p}
+	}
+	return s.probe(ctx, hosts, slots)
+}
+
+// probe sends slots to hosts over whichever links reach them.
+func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot) (*scan.Table, scan.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	ports := make([]uint16, len(slots))
+	for i, sl := range slots {
+		ports[i] = sl.Port
+	}
 	tab := scan.NewTable(s.cfg.Technique, hosts, ports)
 	var total scan.Stats
 	plans, err := s.plan(hosts)
@@ -164,7 +177,7 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 		}
 		cfg := s.cfg
 		cfg.Conn, cfg.SrcMAC, cfg.Src4, cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
-		sub, st, err := Scan(ctx, cfg, targets, ports)
+		sub, st, err := Probe(ctx, cfg, targets, slots)
 		mergeStats(&total, st)
 		if sub != nil {
 			copyRows(tab, sub, rows)
@@ -205,16 +218,25 @@ func copyRows(tab, sub *scan.Table, rows []int) {
 	}
 }
 
+// DefaultDiscovery is Nmap's host discovery when privileged: an ICMP echo
+// request, a TCP SYN to port 443, a TCP ACK to port 80 and an ICMP
+// timestamp request (IPv6 has no timestamp request; the others go).
+var DefaultDiscovery = []Slot{
+	{Technique: scan.Echo},
+	{Technique: scan.SYN, Port: 443},
+	{Technique: scan.ACK, Port: 80},
+	{Technique: scan.Timestamp},
+}
+
 // Discover finds which hosts are up, as Nmap does when privileged: on a
 // directly attached Ethernet segment by ARP or neighbour discovery (a
-// reply is proof enough), elsewhere by a TCP SYN to port 443 and a TCP ACK
-// to port 80, either of which a live host answers with SYN-ACK or reset.
-//
-// BUG(picket): Nmap's default discovery also sends an ICMP echo and an ICMP
-// timestamp request to hosts beyond the local segment; picket does not yet,
-// so a remote host that drops TCP to 443 and 80 but answers pings is
-// reported down. Use -Pn for such hosts.
-func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverStatus, error) {
+// reply is proof enough), unless disableARP (--disable-arp-ping);
+// elsewhere with the probes of slots (DefaultDiscovery when nil), any
+// answer to which proves the host up.
+func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, slots []Slot, disableARP bool) ([]DiscoverStatus, error) {
+	if slots == nil {
+		slots = DefaultDiscovery
+	}
 	out := make([]DiscoverStatus, len(hosts))
 	s.mu.Lock()
 	plans, err := s.plan(hosts)
@@ -226,11 +248,14 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverS
 	for _, p := range plans {
 		var onLink []netip.Addr
 		for _, i := range p.hosts {
-			if p.nextHop[i] == hosts[i] && p.link.Conn.Link == netio.LinkEthernet {
+			if !disableARP && p.nextHop[i] == hosts[i] && p.link.Conn.Link == netio.LinkEthernet {
 				onLink = append(onLink, hosts[i])
 			} else {
 				remote = append(remote, i)
 			}
+		}
+		if len(onLink) == 0 {
+			continue
 		}
 		start := time.Now()
 		found, err := Resolve(ctx, p.link.Link, onLink, 2, 300*time.Millisecond)
@@ -239,6 +264,9 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverS
 			return nil, err
 		}
 		for _, i := range p.hosts {
+			if !disableARP && p.nextHop[i] == hosts[i] {
+				out[i] = DiscoverStatus{Reason: "no-response"}
+			}
 			if mac, ok := found[hosts[i]]; ok {
 				s.macs[hosts[i]] = mac
 				reason := "arp-response"
@@ -246,8 +274,6 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverS
 					reason = "nd-response"
 				}
 				out[i] = DiscoverStatus{Up: true, Reason: reason, MAC: net.HardwareAddr(mac[:]), RTT: time.Since(start)}
-			} else if p.nextHop[i] == hosts[i] {
-				out[i] = DiscoverStatus{Reason: "no-response"}
 			}
 		}
 	}
@@ -259,30 +285,30 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr) ([]DiscoverS
 	for j, i := range remote {
 		addrs[j] = hosts[i]
 	}
-	for _, probe := range []struct {
-		tech scan.Technique
-		port uint16
-	}{{scan.SYN, 443}, {scan.ACK, 80}} {
-		ps := NewScanner(Config{Technique: probe.tech, Timing: s.cfg.Timing, Seed: s.cfg.Seed, Now: s.cfg.Now})
-		ps.links, ps.macs = s.links, s.macs // share sockets and neighbours
-		tab, _, err := ps.Scan(ctx, addrs, []uint16{probe.port})
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range remote {
-			if out[i].Up {
+	tab, _, err := s.probe(ctx, addrs, slots)
+	if err != nil {
+		return nil, err
+	}
+	n := len(slots)
+	for j, i := range remote {
+		out[i] = DiscoverStatus{Reason: "no-response"}
+		for k, sl := range slots {
+			o := tab.Outcome[j*n+k]
+			var reason string
+			switch {
+			case o == scan.OtherResponse && sl.Technique == scan.Echo:
+				reason = "echo-reply"
+			case o == scan.OtherResponse && sl.Technique == scan.Timestamp:
+				reason = "timestamp-reply"
+			case o == scan.SynAck:
+				reason = "syn-ack"
+			case o == scan.Reset:
+				reason = "reset"
+			default:
 				continue
 			}
-			switch o := tab.Outcome[j]; o {
-			case scan.SynAck, scan.Reset:
-				reason := "reset"
-				if o == scan.SynAck {
-					reason = "syn-ack"
-				}
-				out[i] = DiscoverStatus{Up: true, Reason: reason, TTL: tab.TTL[j], RTT: tab.RTT[j].First}
-			default:
-				out[i] = DiscoverStatus{Reason: "no-response"}
-			}
+			out[i] = DiscoverStatus{Up: true, Reason: reason, TTL: tab.TTL[j*n+k], RTT: tab.RTT[j].First}
+			break
 		}
 	}
 	return out, nil
