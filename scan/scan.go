@@ -108,8 +108,10 @@ const (
 	AdminProhibited
 	HostProhibited
 	NetProhibited
-	OtherUnreach  // another ICMP unreachable code
-	TimeExceeded  // unused by port scans today; kept for traceroute
+	OtherUnreach // another ICMP unreachable code
+	// NotProbed marks a probe this run did not send: with --shard i/n
+	// another shard owns it. Folding leaves such ports out.
+	NotProbed
 	OtherResponse // a reply that fits no other outcome (e.g. TCP with odd flags)
 	numOutcomes
 )
@@ -161,7 +163,6 @@ var unreachReason = map[Outcome]result.Reason{
 	HostProhibited:  result.ReasonHostProhibited,
 	NetProhibited:   result.ReasonNetProhibited,
 	OtherUnreach:    "dest-unreach",
-	TimeExceeded:    result.ReasonTimeExceeded,
 }
 
 // Classify returns the state and reason Nmap gives a port on which
@@ -238,6 +239,9 @@ func Fold(h *result.Host, t Technique, ports []PortResult) {
 	proto := t.Protocol()
 	var counts [8]int
 	for _, p := range ports {
+		if p.Outcome == NotProbed {
+			continue
+		}
 		s, _ := t.Classify(p.Outcome)
 		counts[s]++
 	}
@@ -253,6 +257,9 @@ func Fold(h *result.Host, t Technique, ports []PortResult) {
 	}
 	reasonCounts := map[key]int{}
 	for _, p := range ports {
+		if p.Outcome == NotProbed {
+			continue
+		}
 		s, r := t.Classify(p.Outcome)
 		if folded(s) {
 			reasonCounts[key{s, r}]++

@@ -412,6 +412,7 @@ func TestDiscovery(t *testing.T) {
 		{"syn ping", []string{"-PS22", remote}, map[string][2]string{remote: {"up", "syn-ack"}}},
 		{"syn ping to a closed port", []string{"-PS23", remote}, map[string][2]string{remote: {"up", "reset"}}},
 		{"ack ping", []string{"-PA", remote}, map[string][2]string{remote: {"up", "reset"}}},
+		{"ack ping ignoring resets", []string{"-PA", "--discovery-ignore-rst", remote}, map[string][2]string{remote: {"down", "no-response"}}},
 		{"timestamp ping", []string{"-PP", remote}, map[string][2]string{remote: {"up", "timestamp-reply"}}},
 		{"echo ping over ipv6 without nd", []string{"-6", "-PE", "--disable-arp-ping", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "echo-reply"}}},
 		{"neighbour discovery", []string{"-6", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "nd-response"}}},
@@ -424,6 +425,52 @@ func TestDiscovery(t *testing.T) {
 			for addr, w := range tt.want {
 				if got[addr] != w {
 					t.Errorf("%s: %v, want %v", addr, got[addr], w)
+				}
+			}
+		})
+	}
+}
+
+// TestShards splits one scan in two with --shard: together the shards
+// probe every port once, and find every open port.
+func TestShards(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	syn, conn := standardTarget(t, tg)
+	for _, tech := range []struct {
+		flag string
+		want truth
+	}{{"-sS", syn}, {"-sT", conn}} {
+		t.Run(tech.flag, func(t *testing.T) {
+			total := 0
+			open := map[int]int{}
+			for _, shard := range []string{"1/2", "2/2"} {
+				js := filepath.Join(t.TempDir(), "out.jsonl")
+				picket(t, l, tech.flag, "-p", "1-2000,8080,31337", "-T4", "-n", "-Pn", "--seed", "7", "--shard", shard, "-oJ", js, tg.Addr.String())
+				hosts, _ := readJSONL(t, js)
+				if len(hosts) != 1 {
+					t.Fatalf("shard %s: %d hosts", shard, len(hosts))
+				}
+				n := len(hosts[0].Ports)
+				for _, e := range hosts[0].ExtraPorts {
+					n += e.Count
+				}
+				if n < 800 || n > 1202 {
+					t.Errorf("shard %s probed %d of 2002 ports, want about half", shard, n)
+				}
+				total += n
+				for _, p := range hosts[0].Ports {
+					if p.State == "open" {
+						open[p.Port]++
+					}
+				}
+			}
+			if total != 2002 {
+				t.Errorf("the shards probed %d ports in all, want 2002", total)
+			}
+			for port, w := range tech.want {
+				if w[0] == "open" && (port <= 2000 || port == 8080 || port == 31337) && open[port] != 1 {
+					t.Errorf("open port %d found by %d shards, want exactly 1", port, open[port])
 				}
 			}
 		})

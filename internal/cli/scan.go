@@ -120,8 +120,11 @@ const privilegeHint = "run picket as root, or grant it the capability: sudo setc
 func plan(o *Options, e *env) (*scanPlan, error) {
 	p := &scanPlan{progress: &raw.Progress{}}
 	rawErr := e.raw()
-	if o.Unprivileged {
+	switch {
+	case o.Unprivileged:
 		rawErr = netio.ErrPermission
+	case o.Privileged:
+		rawErr = nil // the user vouches for it; opening the socket will tell
 	}
 	privileged := rawErr == nil
 
@@ -143,6 +146,9 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		return nil, usagef("-sU: UDP scanning is not available yet in this version of picket")
 	}
 	if o.Connect {
+		if o.Interface != "" {
+			return nil, usagef("-e chooses the interface of raw scans; a connect scan (-sT) goes where the routing table says")
+		}
 		techs = append(techs, scan.Connect)
 	}
 	if len(techs) == 0 && !o.NoPortScan && !o.ListOnly {
@@ -188,11 +194,11 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		MaxRetries: params.MaxRetries, MinRate: params.MinRate, MaxRate: params.MaxRate,
 		HostTimeout: params.HostTimeout, ScanDelay: params.ScanDelay,
 	}
-	base := raw.Config{Timing: rt, Seed: o.Seed, Shard: o.Shard, Shards: o.Shards, InOrder: o.InOrder, Progress: p.progress}
+	base := raw.Config{Timing: rt, Seed: o.Seed, Shard: o.Shard, Shards: o.Shards, InOrder: o.InOrder, Progress: p.progress, Interface: o.Interface}
 	for _, t := range techs {
 		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
 		if t == scan.Connect {
-			p.scans = append(p.scans, job.PortScan{Scanner: connect.New(connect.Config{Params: params, Seed: o.Seed, InOrder: o.InOrder}), Ports: tcpPorts})
+			p.scans = append(p.scans, job.PortScan{Scanner: connect.New(connect.Config{Params: params, Seed: o.Seed, InOrder: o.InOrder, Shard: o.Shard, Shards: o.Shards}), Ports: tcpPorts})
 			continue
 		}
 		cfg := base
@@ -221,9 +227,9 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 			p.discover = connectDiscoverer{s: connect.New(connect.Config{Params: params, Seed: o.Seed}), ports: ports}
 			return p, nil
 		}
-		d := raw.NewScanner(raw.Config{Timing: rt, Seed: o.Seed})
+		d := raw.NewScanner(raw.Config{Timing: rt, Seed: o.Seed, Interface: o.Interface})
 		p.closers = append(p.closers, d.Close)
-		p.discover = discoverer{s: d, slots: slots, disableARP: o.DisableARP}
+		p.discover = discoverer{s: d, opt: raw.DiscoverOptions{Slots: slots, DisableARP: o.DisableARP, IgnoreRST: o.DiscoveryIgnRST}}
 	}
 	return p, nil
 }
@@ -266,13 +272,12 @@ func discoverySlots(o *Options, table *ports.Table) ([]raw.Slot, error) {
 
 // discoverer adapts the raw engine's host discovery to the job's.
 type discoverer struct {
-	s          *raw.Scanner
-	slots      []raw.Slot
-	disableARP bool
+	s   *raw.Scanner
+	opt raw.DiscoverOptions
 }
 
 func (d discoverer) Discover(ctx context.Context, hosts []netip.Addr) ([]job.Status, error) {
-	st, err := d.s.Discover(ctx, hosts, d.slots, d.disableARP)
+	st, err := d.s.Discover(ctx, hosts, d.opt)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	Concurrency int
 	Seed        uint64
 	InOrder     bool // -r: ports in order, host by host
+	// Shard and Shards (1-based, --shard i/n) make this scan try only
+	// the (host, port) pairs whose index, host-major, is Shard-1 mod Shards.
+	Shard, Shards int
 	// Dial, if set, makes each attempt through this function (net.Dialer
 	// semantics, errno only). Nil uses the platform's Prober.
 	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
@@ -138,14 +141,30 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 	}
 	g := timing.NewGroup(timing.GroupConfig{Params: s.cfg.Params, Mode: timing.Picket, Ceiling: s.cfg.Concurrency})
 	hs := make([]hostState, len(hosts))
+	mine := func(host, port int) bool {
+		return s.cfg.Shards <= 1 || (host*len(ports)+port)%s.cfg.Shards == s.cfg.Shard-1
+	}
 	for i := range hs {
 		g.Join(&hs[i].th)
 		hs[i].perm = target.NewPermutation(uint64(len(ports)), s.cfg.Seed^uint64(i)*0x9e3779b97f4a7c15)
-		hs[i].left = len(ports)
+		for p := range ports {
+			if mine(i, p) {
+				hs[i].left++
+			} else {
+				tab.Outcome[i*len(ports)+p] = scan.NotProbed
+			}
+		}
 	}
 	results := make(chan attempt, s.cfg.Concurrency)
 	inFlight := 0
-	active := len(hosts)
+	active := 0
+	for i := range hs {
+		if hs[i].left > 0 {
+			active++
+		} else {
+			g.Leave(&hs[i].th)
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	ctx, cancel := context.WithCancel(ctx)
@@ -199,6 +218,9 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 						p = h.perm.At(p)
 					}
 					h.next++
+					if !mine(i, int(p)) {
+						continue
+					}
 					a = attempt{host: i, port: int(p)}
 				default:
 					room = 0

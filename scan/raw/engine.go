@@ -605,6 +605,17 @@ func (e *engine) table() *scan.Table {
 		tab.Outcome[i] = scan.Outcome(s & outcomeMask)
 		tab.TTL[i] = uint8(s >> ttlShift)
 	}
+	if e.cfg.Shards > 1 {
+		for i := range tab.Outcome {
+			k := uint64(i)
+			if !e.cfg.InOrder {
+				k = e.perm.Index(k)
+			}
+			if k%uint64(e.cfg.Shards) != uint64(e.cfg.Shard-1) {
+				tab.Outcome[i] = scan.NotProbed
+			}
+		}
+	}
 	for i := range e.targets {
 		r := e.hostRTT[i]
 		if r.valid {

@@ -108,6 +108,9 @@ type Config struct {
 	Shard, Shards int
 	// InOrder (-r) sends host by host, ports in order.
 	InOrder bool
+	// Interface, if set (-e), is the only interface the Scanner sends on:
+	// a target routed elsewhere is an error.
+	Interface string
 	// Progress, if set, is updated as the scan runs.
 	Progress *Progress
 	// Now is the clock; nil means time.Now.

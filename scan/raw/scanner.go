@@ -56,6 +56,9 @@ func (s *Scanner) Close() error {
 
 // link returns the open link of an interface, opening it on first use.
 func (s *Scanner) link(r route.Route) (*ifLink, error) {
+	if s.cfg.Interface != "" && r.Iface.Name != s.cfg.Interface {
+		return nil, fmt.Errorf("raw: %s is reached through %s, not %s (-e): picket sends where the routing table says", r.Dst, r.Iface.Name, s.cfg.Interface)
+	}
 	l, ok := s.links[r.Iface.Index]
 	if !ok {
 		conn, err := netio.Listen(r.Iface.Name, netio.Config{Filter: Filter()})
@@ -228,12 +231,19 @@ var DefaultDiscovery = []Slot{
 	{Technique: scan.Timestamp},
 }
 
+// DiscoverOptions are the discovery choices of Nmap's command line.
+type DiscoverOptions struct {
+	Slots      []Slot // the probes; nil means DefaultDiscovery
+	DisableARP bool   // --disable-arp-ping: IP probes on the link too
+	IgnoreRST  bool   // --discovery-ignore-rst: a reset proves nothing
+}
+
 // Discover finds which hosts are up, as Nmap does when privileged: on a
 // directly attached Ethernet segment by ARP or neighbour discovery (a
-// reply is proof enough), unless disableARP (--disable-arp-ping);
-// elsewhere with the probes of slots (DefaultDiscovery when nil), any
-// answer to which proves the host up.
-func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, slots []Slot, disableARP bool) ([]DiscoverStatus, error) {
+// reply is proof enough), unless opt.DisableARP; elsewhere with the probes
+// of opt.Slots, any answer to which proves the host up.
+func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, opt DiscoverOptions) ([]DiscoverStatus, error) {
+	slots, disableARP := opt.Slots, opt.DisableARP
 	if slots == nil {
 		slots = DefaultDiscovery
 	}
@@ -302,7 +312,7 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, slots []Slot
 				reason = "timestamp-reply"
 			case o == scan.SynAck:
 				reason = "syn-ack"
-			case o == scan.Reset:
+			case o == scan.Reset && !opt.IgnoreRST:
 				reason = "reset"
 			default:
 				continue
