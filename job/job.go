@@ -13,6 +13,8 @@ import (
 	"errors"
 	"iter"
 	"net/netip"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
@@ -47,6 +49,12 @@ type Status struct {
 	RTT    time.Duration
 }
 
+// Namer finds the names of an address by reverse DNS; *net.Resolver
+// satisfies it.
+type Namer interface {
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+}
+
 // PortScan is one technique over a port list.
 type PortScan struct {
 	Scanner PortScanner
@@ -63,6 +71,11 @@ type Config struct {
 	Scans []PortScan
 	// ListOnly (-sL) lists the targets and sends nothing.
 	ListOnly bool
+	// Names, if set, names hosts by reverse DNS: those that are up (every
+	// host of a list scan), or every host with NameAll (-R). Nil names
+	// none (-n).
+	Names   Namer
+	NameAll bool
 	// GroupSize is the number of hosts scanned together; 0 chooses it
 	// from the number of ports.
 	GroupSize int
@@ -159,6 +172,8 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		hosts[i] = h
 	}
 	if cfg.ListOnly {
+		// A list scan's point is the names, as in Nmap.
+		nameHosts(ctx, cfg.Names, hosts)
 		for _, h := range hosts {
 			h.State, h.Reason = result.HostUnknown, ""
 			h.End = start
@@ -180,6 +195,16 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 			return err
 		}
 		up = up[:0:0]
+		var down []*result.Host
+		for i, h := range hosts {
+			s := st[i]
+			if !s.Up {
+				down = append(down, h)
+			}
+		}
+		if cfg.NameAll {
+			nameHosts(ctx, cfg.Names, down)
+		}
 		for i, h := range hosts {
 			s := st[i]
 			h.Reason, h.ReasonTTL, h.MAC, h.Latency = s.Reason, s.TTL, s.MAC, s.RTT
@@ -199,6 +224,13 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 	for i, h := range up {
 		addrs[i] = h.Addr
 	}
+	// Names are looked up while the ports are scanned.
+	named := make(chan struct{})
+	go func() {
+		defer close(named)
+		nameHosts(ctx, cfg.Names, up)
+	}()
+	defer func() { <-named }()
 	var tables []*scan.Table
 	var scanErr error
 	for _, ps := range cfg.Scans {
@@ -223,6 +255,7 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		// resumed scan starts again from them.
 		return scanErr
 	}
+	<-named
 	end := now()
 	var buf []scan.PortResult
 	for i, h := range up {
@@ -263,4 +296,34 @@ func addStats(dst *result.Stats, s scan.Stats) {
 	if total := answered + float64(s.Answered); total > 0 {
 		dst.Loss = (dst.Loss*answered + float64(s.Recovered)) / total
 	}
+}
+
+// nameParallel bounds the reverse lookups in flight, and nameTimeout each.
+const (
+	nameParallel = 32
+	nameTimeout  = 3 * time.Second
+)
+
+// nameHosts adds the reverse-DNS name of each host, looked up in parallel.
+// A lookup that fails leaves the host unnamed, as in Nmap.
+func nameHosts(ctx context.Context, n Namer, hosts []*result.Host) {
+	if n == nil || len(hosts) == 0 {
+		return
+	}
+	sem := make(chan struct{}, nameParallel)
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			lctx, cancel := context.WithTimeout(ctx, nameTimeout)
+			defer cancel()
+			names, err := n.LookupAddr(lctx, h.Addr.String())
+			if err != nil || len(names) == 0 {
+				return
+			}
+			h.Hostnames = append(h.Hostnames, result.Hostname{Name: strings.TrimSuffix(names[0], "."), Type: "PTR"})
+		})
+	}
+	wg.Wait()
 }

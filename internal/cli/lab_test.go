@@ -476,3 +476,53 @@ func TestShards(t *testing.T) {
 		})
 	}
 }
+
+// TestReverseDNS names hosts through the lab's own DNS server: the target's
+// PTR record with --dns-servers, for up hosts by default and for every
+// host with -R; -n names none.
+func TestReverseDNS(t *testing.T) {
+	lab.RequireCommand(t, "named")
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	if _, err := tg.StartDaemon(context.Background(), lab.DaemonBind9); err != nil {
+		t.Fatal(err)
+	}
+	dns := "--dns-servers=" + tg.Addr.String()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"up host named", []string{"-sn", dns, tg.Addr.String()}, lab.PTRTarget},
+		{"no resolution", []string{"-sn", "-n", tg.Addr.String()}, ""},
+		{"list scan", []string{"-sL", dns, tg.Addr.String()}, lab.PTRTarget},
+		{"down host with -R", []string{"-sn", "-R", dns, tg.AbsentAddr().String()}, lab.PTRAbsent},
+		{"down host without -R", []string{"-sn", dns, tg.AbsentAddr().String()}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			js := filepath.Join(t.TempDir(), "out.jsonl")
+			picket(t, l, append([]string{"-oJ", js}, tt.args...)...)
+			f, err := os.ReadFile(js)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var name string
+			for _, line := range bytes.Split(bytes.TrimSpace(f), []byte("\n")) {
+				var h struct {
+					Type      string
+					Hostnames []struct{ Name, Type string }
+				}
+				json.Unmarshal(line, &h)
+				for _, n := range h.Hostnames {
+					if h.Type == "host" && n.Type == "PTR" {
+						name = n.Name
+					}
+				}
+			}
+			if name != tt.want {
+				t.Errorf("PTR name %q, want %q", name, tt.want)
+			}
+		})
+	}
+}

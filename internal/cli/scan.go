@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/picket-scanner/picket/job"
@@ -83,6 +84,8 @@ func runScan(ctx context.Context, args []string, e *env) error {
 		ListOnly:    o.ListOnly,
 		GroupSize:   groupSize(o, p),
 		ServiceName: p.names.Name,
+		Names:       namer(o),
+		NameAll:     o.AlwaysResolve,
 		Run:         run,
 		Sink:        sink,
 	})
@@ -457,16 +460,23 @@ func chain[T any](seqs ...iter.Seq2[T, error]) iter.Seq2[T, error] {
 	}
 }
 
+// namer is the reverse-DNS resolver, or nil with -n.
+func namer(o *Options) job.Namer {
+	if o.NoResolve {
+		return nil
+	}
+	return resolverFor(o.DNSServers)
+}
+
 // resolverFor returns the system resolver, or one that asks the given DNS
 // servers (--dns-servers) in turn.
-func resolverFor(servers []string) target.Resolver {
+func resolverFor(servers []string) *net.Resolver {
 	if len(servers) == 0 {
 		return net.DefaultResolver
 	}
-	next := 0
+	var next atomic.Uint64
 	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		s := servers[next%len(servers)]
-		next++
+		s := servers[(next.Add(1)-1)%uint64(len(servers))]
 		if _, _, err := net.SplitHostPort(s); err != nil {
 			s = net.JoinHostPort(s, "53")
 		}

@@ -74,6 +74,25 @@ type setup struct {
 func (s *setup) Dir() string       { return s.dir }
 func (s *setup) Addr() netip.Addr  { return s.t.Addr }
 func (s *setup) Addr6() netip.Addr { return s.t.Addr6 }
+
+// PTRName is the target's address within 18.198.in-addr.arpa ("2.0"),
+// and PTRAbsent that of AbsentAddr on the target's link ("77.0").
+func (s *setup) PTRName() string {
+	a := s.t.Addr.As4()
+	return fmt.Sprintf("%d.%d", a[3], a[2])
+}
+
+func (s *setup) PTRAbsent() string {
+	a := s.t.AbsentAddr().As4()
+	return fmt.Sprintf("%d.%d", a[3], a[2])
+}
+
+// AbsentAddr is an address on the target's link that no host has; the lab's
+// DNS names it PTRAbsent.
+func (t *Target) AbsentAddr() netip.Addr {
+	v4, _ := Subnet(t.index)
+	return hostAddr(v4, 77)
+}
 func (s *setup) path(p ...string) string {
 	return filepath.Join(append([]string{s.dir}, p...)...)
 }
