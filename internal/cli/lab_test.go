@@ -526,3 +526,63 @@ func TestReverseDNS(t *testing.T) {
 		})
 	}
 }
+
+// TestResume interrupts a scan, then resumes it from its XML output: in
+// the end every output file holds each host exactly once, and the XML is
+// valid.
+func TestResume(t *testing.T) {
+	l := lab.Start(t, lab.Config{Targets: []lab.TargetConfig{{ExtraAddrs: 7}}})
+	tg := l.Targets[0]
+	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	base, js := filepath.Join(dir, "scan"), filepath.Join(dir, "scan.jsonl")
+	last := strings.Split(tg.Addrs[7].String(), ".")[3]
+	cmd := l.Scanner.Command(context.Background(), picketBin(t), "-sS", "-p", "1-3000", "--max-rate", "4000",
+		"--max-hostgroup", "1", "-n", "-oA", base, "-oJ", js, tg.Addr.String()+"-"+last)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	if cmd.Wait() == nil {
+		t.Fatal("picket finished before the interrupt")
+	}
+	before, _ := readJSONL(t, js)
+	if len(before) == 0 || len(before) >= 8 {
+		t.Fatalf("%d hosts before the interrupt, want some but not all", len(before))
+	}
+	picket(t, l, "--resume", base+".xml")
+
+	hosts, end := readJSONL(t, js)
+	seen := map[string]int{}
+	for _, h := range hosts {
+		seen[h.Addr]++
+		n := len(h.Ports)
+		for _, e := range h.ExtraPorts {
+			n += e.Count
+		}
+		if n != 3000 {
+			t.Errorf("%s: %d ports in the JSON, want 3000", h.Addr, n)
+		}
+	}
+	for _, a := range tg.Addrs {
+		if seen[a.String()] != 1 {
+			t.Errorf("%s appears %d times in the JSON, want once", a, seen[a.String()])
+		}
+	}
+	if end == nil || end.Interrupted {
+		t.Errorf("the JSON does not end with a finished run: %+v", end)
+	}
+	xmllint(t, base+".xml")
+	for _, f := range []struct{ suffix, marker string }{{".xml", "<host "}, {".gnmap", "\tPorts: "}, {".nmap", "scan report for "}} {
+		data, err := os.ReadFile(base + f.suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(data, []byte(f.marker)); n != 8 {
+			t.Errorf("%s holds %d hosts, want 8", f.suffix, n)
+		}
+	}
+}

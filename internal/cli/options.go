@@ -91,6 +91,8 @@ type Options struct {
 	NoStylesheet                bool
 	AppendOutput                bool
 	StatsEvery                  time.Duration
+
+	resume *resumeState // set when resuming an interrupted run
 }
 
 // option describes one flag: its names, whether it takes a value, and how

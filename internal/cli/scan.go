@@ -53,6 +53,21 @@ func runScan(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	if o.Resume != "" {
+		if len(args) != 2 && !(len(args) == 1 && strings.HasPrefix(args[0], "--resume=")) {
+			return usagef("--resume takes no other options: the interrupted run's command line is read from its output file")
+		}
+		st, err := readResume(o.Resume)
+		if err != nil {
+			return err
+		}
+		args = st.args
+		if o, err = ParseOptions(args); err != nil {
+			return fmt.Errorf("--resume: the recorded command line: %w", err)
+		}
+		o.resume = st
+		fmt.Fprintf(e.stderr, "Resuming: %d hosts were finished; scanning the rest of: picket %s\n", len(st.done), strings.Join(args, " "))
+	}
 	if len(o.Targets) == 0 && o.InputList == "" {
 		return usagef("no targets given: name hosts, networks or ranges (198.18.0.0/24, 198.18.1-3.1-254), or a file with -iL")
 	}
@@ -441,6 +456,9 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 	}
 	return func(yield func(target.Target, error) bool) {
 		for t := range space.All() {
+			if o.resume != nil && o.resume.done[t.Addr] {
+				continue
+			}
 			if !yield(t, nil) {
 				return
 			}
@@ -505,15 +523,26 @@ func openOutputs(o *Options, e *env) (job.Sink, func() error, error) {
 			return nil
 		}
 		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-		if o.AppendOutput {
+		skipHeader := false
+		if o.AppendOutput || o.resume != nil {
 			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		if o.resume != nil {
+			var err error
+			if skipHeader, err = reopenForResume(name); err != nil {
+				return fmt.Errorf("output: %w", err)
+			}
 		}
 		f, err := os.OpenFile(name, flags, 0o644)
 		if err != nil {
 			return fmt.Errorf("output: %w", err)
 		}
 		files = append(files, f)
-		writers = append(writers, mk(f, opts))
+		var w io.Writer = f
+		if skipHeader {
+			w = &skipFirst{w: f}
+		}
+		writers = append(writers, mk(w, opts))
 		return nil
 	}
 	outs := []struct {
