@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
@@ -55,6 +56,25 @@ type Namer interface {
 	LookupAddr(ctx context.Context, addr string) ([]string, error)
 }
 
+// Progress counts a run's hosts as they finish. Its fields are updated
+// atomically and may be read at any time.
+type Progress struct {
+	HostsTotal atomic.Uint64 // set by the caller, when known
+	HostsDone  atomic.Uint64
+	HostsUp    atomic.Uint64
+	GroupHosts atomic.Uint64 // hosts of the group being scanned
+}
+
+func (p *Progress) done(up bool) {
+	if p == nil {
+		return
+	}
+	p.HostsDone.Add(1)
+	if up {
+		p.HostsUp.Add(1)
+	}
+}
+
 // PortScan is one technique over a port list.
 type PortScan struct {
 	Scanner PortScanner
@@ -82,8 +102,10 @@ type Config struct {
 	// ServiceName names the service usually found on a port (the SERVICE
 	// column without -sV); nil leaves names empty.
 	ServiceName func(result.Protocol, uint16) string
-	Run         *result.Run // header fields, filled by the caller
-	Sink        Sink
+	// Progress, if set, counts the hosts finished.
+	Progress *Progress
+	Run      *result.Run // header fields, filled by the caller
+	Sink     Sink
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -163,6 +185,9 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		return err
 	}
 	start := now()
+	if cfg.Progress != nil {
+		cfg.Progress.GroupHosts.Store(uint64(len(group)))
+	}
 	hosts := make([]*result.Host, len(group))
 	for i, t := range group {
 		h := &result.Host{Addr: t.Addr, Start: start, State: result.HostUp, Reason: result.ReasonUserSet}
@@ -214,6 +239,7 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 			}
 			h.State, h.End = result.HostDown, now()
 			run.HostsDown++
+			cfg.Progress.done(false)
 			if err := cfg.Sink.WriteHost(h); err != nil {
 				return err
 			}
@@ -279,6 +305,7 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		}
 		h.End = end
 		run.HostsUp++
+		cfg.Progress.done(true)
 		if err := cfg.Sink.WriteHost(h); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,4 +86,27 @@ func (s Stats) Loss() float64 {
 		return 0
 	}
 	return float64(s.Recovered) / float64(s.Answered)
+}
+
+// Progress counts an engine's work as it goes, for the -v progress lines.
+// Its fields are updated atomically and may be read at any time; an engine
+// resets Total and Resolved when it starts a scan.
+type Progress struct {
+	Total    atomic.Uint64 // probes of the current scan, first tries
+	Resolved atomic.Uint64 // of those, answered or given up on
+	Sent     atomic.Uint64 // probes sent, retransmissions included, over the run
+	Replies  atomic.Uint64
+	Rate     atomic.Uint64 // the current send rate, packets per second
+	// Technique is the scan.Technique running now.
+	Technique atomic.Uint32
+}
+
+// Start records the start of a scan of total probes with technique t.
+func (p *Progress) Start(t Technique, total uint64) {
+	if p == nil {
+		return
+	}
+	p.Technique.Store(uint32(t))
+	p.Resolved.Store(0)
+	p.Total.Store(total)
 }

@@ -76,10 +76,11 @@ func runScan(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer p.close()
-	targets, err := buildTargets(ctx, o, e)
+	targets, ntargets, err := buildTargets(ctx, o, e)
 	if err != nil {
 		return err
 	}
+	p.hosts.HostsTotal.Store(ntargets)
 	sink, closeOut, err := openOutputs(o, e)
 	if err != nil {
 		return err
@@ -100,6 +101,7 @@ func runScan(ctx context.Context, args []string, e *env) error {
 		GroupSize:   groupSize(o, p),
 		ServiceName: p.names.Name,
 		Names:       namer(o),
+		Progress:    &p.hosts,
 		NameAll:     o.AlwaysResolve,
 		Run:         run,
 		Sink:        sink,
@@ -121,7 +123,8 @@ type scanPlan struct {
 	scans    []job.PortScan
 	discover job.Discoverer
 	scanInfo []result.ScanInfo
-	progress *raw.Progress
+	progress *scan.Progress
+	hosts    job.Progress
 	names    *ports.Table
 	closers  []func() error
 }
@@ -136,7 +139,7 @@ func (p *scanPlan) close() {
 const privilegeHint = "run picket as root, or grant it the capability: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v picket)"
 
 func plan(o *Options, e *env) (*scanPlan, error) {
-	p := &scanPlan{progress: &raw.Progress{}}
+	p := &scanPlan{progress: &scan.Progress{}}
 	rawErr := e.raw()
 	switch {
 	case o.Unprivileged:
@@ -216,7 +219,7 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 	for _, t := range techs {
 		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
 		if t == scan.Connect {
-			p.scans = append(p.scans, job.PortScan{Scanner: connect.New(connect.Config{Params: params, Seed: o.Seed, InOrder: o.InOrder, Shard: o.Shard, Shards: o.Shards}), Ports: tcpPorts})
+			p.scans = append(p.scans, job.PortScan{Scanner: connect.New(connect.Config{Params: params, Seed: o.Seed, InOrder: o.InOrder, Shard: o.Shard, Shards: o.Shards, Progress: p.progress}), Ports: tcpPorts})
 			continue
 		}
 		cfg := base
@@ -405,7 +408,7 @@ func servicesTable(o *Options) (*ports.Table, error) {
 	return ports.ReadServices(f, path)
 }
 
-func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Target, error], error) {
+func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Target, error], uint64, error) {
 	fam := target.IPv4
 	if o.IPv6 {
 		fam = target.IPv6
@@ -419,7 +422,7 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 	if o.ExcludeFile != "" {
 		f, err := os.Open(o.ExcludeFile)
 		if err != nil {
-			return nil, fmt.Errorf("--excludefile: %w", err)
+			return nil, 0, fmt.Errorf("--excludefile: %w", err)
 		}
 		defer f.Close()
 		excl = append(excl, target.ReadList(f, fam))
@@ -427,7 +430,7 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 	if len(excl) > 0 {
 		x, err := target.NewExclusions(ctx, chain(excl...), opts)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		opts.Exclude = x
 	}
@@ -437,7 +440,7 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 		if o.InputList != "-" {
 			f, err := os.Open(o.InputList)
 			if err != nil {
-				return nil, fmt.Errorf("-iL: %w", err)
+				return nil, 0, fmt.Errorf("-iL: %w", err)
 			}
 			defer f.Close()
 			r = f
@@ -447,12 +450,16 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 	space, err := target.Build(ctx, chain(specs...), opts)
 	if err != nil {
 		if errors.Is(err, target.ErrLargeScope) {
-			return nil, usagef("%v", err)
+			return nil, 0, usagef("%v", err)
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	for _, w := range space.Warnings() {
 		fmt.Fprintf(e.stderr, "WARNING: %v\n", w)
+	}
+	n, _ := space.Len()
+	if o.resume != nil {
+		n -= min(n, uint64(len(o.resume.done)))
 	}
 	return func(yield func(target.Target, error) bool) {
 		for t := range space.All() {
@@ -463,7 +470,7 @@ func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Tar
 				return
 			}
 		}
-	}, nil
+	}, n, nil
 }
 
 func chain[T any](seqs ...iter.Seq2[T, error]) iter.Seq2[T, error] {
@@ -583,8 +590,12 @@ func openOutputs(o *Options, e *env) (job.Sink, func() error, error) {
 	return output.Multi(writers...), closeAll, nil
 }
 
-// startProgress prints a progress line on stderr every interval (2s by
-// default) until stopped.
+// startProgress prints Nmap's progress lines on stderr every interval (2s
+// by default) until stopped: hosts done, the scan under way, how much of
+// the run is done, the send rate, and when it should end. The estimate
+// counts a host group as done in proportion to its probes resolved, and
+// comes from the pace so far, so it stays honest through the slow tail of
+// retransmissions.
 func startProgress(w io.Writer, p *scanPlan, every time.Duration) func() {
 	if every <= 0 {
 		every = 2 * time.Second
@@ -600,17 +611,42 @@ func startProgress(w io.Writer, p *scanPlan, every time.Duration) func() {
 			select {
 			case <-done:
 				return
-			case <-t.C:
-				total, resolved := p.progress.Total.Load(), p.progress.Resolved.Load()
-				elapsed := time.Since(start)
-				line := fmt.Sprintf("Stats: %s elapsed; %d probes sent; rate %d/s", elapsed.Round(time.Second), p.progress.Sent.Load(), p.progress.Rate.Load())
-				if total > 0 {
-					pct := 100 * float64(resolved) / float64(total)
-					line += fmt.Sprintf("; about %.1f%% of this group done", pct)
-				}
-				fmt.Fprintln(w, line)
+			case now := <-t.C:
+				fmt.Fprint(w, progressLines(now, start, &p.hosts, p.progress))
 			}
 		}
 	}()
 	return func() { close(done); <-stopped }
+}
+
+func progressLines(now, start time.Time, hp *job.Progress, sp *scan.Progress) string {
+	elapsed := now.Sub(start)
+	done, up, total, group := hp.HostsDone.Load(), hp.HostsUp.Load(), hp.HostsTotal.Load(), hp.GroupHosts.Load()
+	tech := scan.Technique(sp.Technique.Load())
+	lines := fmt.Sprintf("Stats: %s elapsed; %d hosts completed (%d up), %d undergoing %s\n",
+		clock(elapsed), done, up, min(group, total-min(done, total)), tech.Title())
+	frac := 0.0
+	if n := sp.Total.Load(); n > 0 {
+		frac = float64(sp.Resolved.Load()) / float64(n)
+	}
+	if total == 0 {
+		return lines
+	}
+	pct := (float64(done) + frac*float64(min(group, total-min(done, total)))) / float64(total)
+	lines += fmt.Sprintf("%s Timing: About %.2f%% done", tech.Title(), 100*pct)
+	if pct > 0.001 {
+		left := time.Duration(float64(elapsed) * (1 - pct) / pct)
+		lines += fmt.Sprintf("; ETC: %s (%s remaining)", now.Add(left).Format("15:04"), clock(left))
+	}
+	lines += fmt.Sprintf("; %d probes sent", sp.Sent.Load())
+	if r := sp.Rate.Load(); r > 0 {
+		lines += fmt.Sprintf(" at %d/s", r)
+	}
+	return lines + "\n"
+}
+
+// clock formats a duration as Nmap does: h:mm:ss.
+func clock(d time.Duration) string {
+	s := int(d.Round(time.Second).Seconds())
+	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 }

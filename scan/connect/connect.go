@@ -39,6 +39,8 @@ type Config struct {
 	// Dial, if set, makes each attempt through this function (net.Dialer
 	// semantics, errno only). Nil uses the platform's Prober.
 	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
+	// Progress, if set, is updated as the scan runs.
+	Progress *scan.Progress
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -157,6 +159,11 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 	}
 	results := make(chan attempt, s.cfg.Concurrency)
 	inFlight := 0
+	probes := 0
+	for i := range hs {
+		probes += hs[i].left
+	}
+	s.cfg.Progress.Start(scan.Connect, uint64(probes))
 	active := 0
 	for i := range hs {
 		if hs[i].left > 0 {
@@ -182,6 +189,9 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 		st.Sent++
 		if a.probe.Try > 0 {
 			st.Retransmissions++
+		}
+		if p := s.cfg.Progress; p != nil {
+			p.Sent.Add(1)
 		}
 		inFlight++
 		timeout := g.Timeout(&h.th)
@@ -277,6 +287,9 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 				continue
 			}
 			st.NoReply++
+		}
+		if p := s.cfg.Progress; p != nil {
+			p.Resolved.Add(1)
 		}
 		if h.left--; h.left == 0 {
 			g.Leave(&h.th)

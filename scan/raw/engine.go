@@ -308,9 +308,7 @@ func (e *engine) units(t time.Time) uint32 {
 func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 	e.start = e.now()
 	var st scan.Stats
-	if p := e.cfg.Progress; p != nil {
-		p.Total.Store(e.n)
-	}
+	e.cfg.Progress.Start(e.cfg.Technique, e.n)
 	e.cfg.Conn.SetReadDeadline(time.Time{})
 	var wg sync.WaitGroup
 	wg.Go(e.receive)

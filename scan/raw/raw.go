@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"github.com/picket-scanner/picket/netio"
@@ -112,20 +111,11 @@ type Config struct {
 	// a target routed elsewhere is an error.
 	Interface string
 	// Progress, if set, is updated as the scan runs.
-	Progress *Progress
+	Progress *scan.Progress
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// Progress counts a scan's work as it goes. Its fields are updated
-// atomically and may be read at any time.
-type Progress struct {
-	Total    atomic.Uint64 // probes of the first pass
-	Resolved atomic.Uint64 // probes answered, or given up on
-	Sent     atomic.Uint64 // probes sent, retransmissions included
-	Replies  atomic.Uint64
-	Rate     atomic.Uint64 // the current send rate, packets per second
-}
 
 // ErrNoSource is returned when no source address of a target's family is
 // configured.
