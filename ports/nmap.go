@@ -1,13 +1,10 @@
 package ports
 
 import (
-	"bufio"
 	"cmp"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // NmapServicesFile is the name of Nmap's services table in its data
@@ -29,44 +26,34 @@ const NmapServicesFile = "nmap-services"
 // the line, a *LineError.
 func ReadServices(r io.Reader, source string) (*Table, error) {
 	t := newTable(source)
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		text, _, _ := strings.Cut(sc.Text(), "#")
-		f := strings.Fields(text)
-		if len(f) == 0 {
-			continue
-		}
-		bad := func(format string, a ...any) error {
-			return &LineError{Source: source, Line: line, Msg: fmt.Sprintf(format, a...)}
-		}
+	err := eachLine(r, source, func(_ int, f []string, bad func(string, ...any) error) error {
 		if len(f) > 3 {
-			return nil, bad("want \"name port/proto frequency\", got %d fields", len(f))
+			return bad("want \"name port/proto frequency\", got %d fields", len(f))
 		}
 		if len(f) < 2 {
-			return nil, bad("want \"name port/proto frequency\", got only %q", f[0])
+			return bad("want \"name port/proto frequency\", got only %q", f[0])
 		}
 		port, i, known, msg := parsePortProto(f[1])
 		if msg != "" {
-			return nil, bad("%s", msg)
+			return bad("%s", msg)
 		}
 		if !known {
-			continue // ddp and the like: Nmap skips them too
+			return nil // ddp and the like: Nmap skips them too
 		}
 		e := entry{port: port, name: f[0]}
 		if len(f) == 3 {
 			v, err := strconv.ParseFloat(f[2], 64)
 			if err != nil || !(v >= 0 && v <= 1) {
-				return nil, bad("frequency %q is not a number from 0 to 1", f[2])
+				return bad("frequency %q is not a number from 0 to 1", f[2])
 			}
 			e.freq = v
 			t.hasFreq = true
 		}
 		t.add(i, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("ports: read %s: %w", source, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range t.entries {
 		slices.SortStableFunc(t.entries[i], func(a, b entry) int {

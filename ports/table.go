@@ -253,6 +253,32 @@ func parsePortProto(field string) (port uint16, i int, known bool, msg string) {
 func readTable(r io.Reader, source string) (*Table, error) {
 	t := newTable(source)
 	first := [numProtos]map[uint16]int{{}, {}, {}}
+	err := eachLine(r, source, func(line int, f []string, bad func(string, ...any) error) error {
+		if len(f) != 2 {
+			return bad("want \"<port>/<proto> <name>\", got %d fields", len(f))
+		}
+		port, i, known, msg := parsePortProto(f[0])
+		if msg != "" {
+			return bad("%s", msg)
+		}
+		if !known {
+			return bad("protocol in %q must be tcp, udp or sctp", f[0])
+		}
+		if !t.add(i, entry{port: port, name: f[1]}) {
+			return bad("%s listed again (first on line %d)", f[0], first[i][port])
+		}
+		first[i][port] = line
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// eachLine calls fn with the fields of each line of r that holds any once
+// "#" comments are cut, and a bad that makes a *LineError naming the line.
+func eachLine(r io.Reader, source string, fn func(line int, fields []string, bad func(string, ...any) error) error) error {
 	sc := bufio.NewScanner(r)
 	line := 0
 	for sc.Scan() {
@@ -265,23 +291,12 @@ func readTable(r io.Reader, source string) (*Table, error) {
 		bad := func(format string, a ...any) error {
 			return &LineError{Source: source, Line: line, Msg: fmt.Sprintf(format, a...)}
 		}
-		if len(f) != 2 {
-			return nil, bad("want \"<port>/<proto> <name>\", got %d fields", len(f))
+		if err := fn(line, f, bad); err != nil {
+			return err
 		}
-		port, i, known, msg := parsePortProto(f[0])
-		if msg != "" {
-			return nil, bad("%s", msg)
-		}
-		if !known {
-			return nil, bad("protocol in %q must be tcp, udp or sctp", f[0])
-		}
-		if !t.add(i, entry{port: port, name: f[1]}) {
-			return nil, bad("%s listed again (first on line %d)", f[0], first[i][port])
-		}
-		first[i][port] = line
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("ports: read %s: %w", source, err)
+		return fmt.Errorf("ports: read %s: %w", source, err)
 	}
-	return t, nil
+	return nil
 }
