@@ -116,7 +116,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-
 // ErrNoSource is returned when no source address of a target's family is
 // configured.
 var ErrNoSource = errors.New("raw: no source address for the target's address family")
