@@ -114,7 +114,7 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	if cfg.Conn.Link == netio.LinkNone {
+	if cfg.Conn != nil && cfg.Conn.Link == netio.LinkNone {
 		e.link = packet.LinkRaw
 	}
 	for i, sl := range slots {
