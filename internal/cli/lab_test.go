@@ -586,3 +586,42 @@ func TestResume(t *testing.T) {
 		}
 	}
 }
+
+// TestICMPRateLimit scans a target that keeps Linux's default limit on the
+// ICMP errors it sends (a burst of six, then one a second): every port of
+// a rejected block must still get its true reason, not "no-response".
+func TestICMPRateLimit(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Firewall(
+		lab.Rule{Proto: "tcp", From: 1000, To: 1004, Action: lab.Drop},
+		lab.Rule{Proto: "tcp", From: 2000, To: 2014, Action: lab.RejectAdminProhibited},
+	); err != nil {
+		t.Fatal(err)
+	}
+	want := truth{22: {"open", "syn-ack"}}
+	for p := 1000; p < 1005; p++ {
+		want[p] = [2]string{"filtered", "no-response"}
+	}
+	for p := 2000; p < 2015; p++ {
+		want[p] = [2]string{"filtered", "admin-prohibited"}
+	}
+	for _, tech := range []string{"-sS", "-sT"} {
+		t.Run(tech, func(t *testing.T) {
+			js := filepath.Join(t.TempDir(), "out.jsonl")
+			picket(t, l, tech, "-p", "1-3000", "-T4", "-n", "-Pn", "-oJ", js, tg.Addr.String())
+			hosts, _ := readJSONL(t, js)
+			if len(hosts) != 1 {
+				t.Fatalf("%d hosts", len(hosts))
+			}
+			closed := "reset"
+			if tech == "-sT" {
+				closed = "conn-refused"
+			}
+			checkHost(t, hosts[0], want, closed, 3000)
+		})
+	}
+}

@@ -120,6 +120,7 @@ type attempt struct {
 	host, port int // indexes into the group's hosts and ports
 	probe      timing.Probe
 	outcome    scan.Outcome
+	patient    bool // this is the probe's patient try
 	retryLocal bool
 	locals     int // attempts lost to this machine's own limits
 	done       time.Time
@@ -132,6 +133,12 @@ type hostState struct {
 	retries []attempt
 	first   time.Duration
 	left    int // ports without an outcome or a final timeout
+
+	// Patient tries: see patientGap.
+	icmp        int       // ports answered by an ICMP error
+	patient     []attempt // waiting for their patient try
+	patientNext time.Time
+	patientMiss int // patient tries since the last one answered
 }
 
 // Scan connects to every port of every host.
@@ -215,6 +222,29 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 			if h.left == 0 {
 				continue
 			}
+			if len(h.patient) > 0 && h.patientMiss >= patientMaxMiss {
+				// The host stopped answering patient tries: the rest
+				// are silent for good.
+				st.NoReply += uint64(len(h.patient))
+				if p := s.cfg.Progress; p != nil {
+					p.Resolved.Add(uint64(len(h.patient)))
+				}
+				if h.left -= len(h.patient); h.left == 0 {
+					g.Leave(&h.th)
+					active--
+				}
+				h.patient = nil
+			}
+			if len(h.patient) > 0 && !now.Before(h.patientNext) && inFlight < s.cfg.Concurrency {
+				a := h.patient[0]
+				h.patient = h.patient[1:]
+				h.patientNext = now.Add(patientGap)
+				h.patientMiss++
+				launch(a, now)
+			}
+			if len(h.patient) > 0 && (wake.IsZero() || h.patientNext.Before(wake)) {
+				wake = h.patientNext
+			}
 			room := g.Room(&h.th, now)
 			for room > 0 && inFlight < s.cfg.Concurrency {
 				var a attempt
@@ -269,7 +299,14 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 				probe: timing.Probe{Try: a.probe.Try, PrevSent: a.probe.PrevSent}})
 			continue
 		case a.outcome != scan.None:
-			g.OnReply(&h.th, a.probe, a.done)
+			if a.patient {
+				h.patientMiss = 0
+			} else {
+				g.OnReply(&h.th, a.probe, a.done)
+			}
+			if a.outcome != scan.Connected && a.outcome != scan.Refused {
+				h.icmp++
+			}
 			tab.Outcome[idx] = a.outcome
 			st.Answered++
 			st.Replies++
@@ -280,9 +317,16 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 				h.first = a.done.Sub(a.probe.Sent)
 			}
 		default:
-			g.OnTimeout(&h.th, a.probe, a.done)
-			if a.probe.Try < g.AllowedTry(&h.th) {
+			if !a.patient {
+				g.OnTimeout(&h.th, a.probe, a.done)
+			}
+			if a.probe.Try < g.AllowedTry(&h.th) && !a.patient {
 				h.retries = append(h.retries, attempt{host: a.host, port: a.port,
+					probe: timing.Probe{Try: a.probe.Try + 1, PrevSent: a.probe.Sent}})
+				continue
+			}
+			if !a.patient && h.wantsPatience(a.done.Sub(start)) {
+				h.patient = append(h.patient, attempt{host: a.host, port: a.port, patient: true,
 					probe: timing.Probe{Try: a.probe.Try + 1, PrevSent: a.probe.Sent}})
 				continue
 			}
@@ -304,6 +348,26 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 		st.PeakRate = float64(st.Sent) / d // the mean: attempts are not paced one by one
 	}
 	return tab, st, nil
+}
+
+// patientGap spaces the patient tries to one host: a little over the one
+// second in which a Linux host's ICMP error limiter earns a token.
+const patientGap = 1100 * time.Millisecond
+
+// patientMaxMiss ends a host's patient tries once this many in a row went
+// unanswered: what is left is silent for good (dropped, not limited).
+const patientMaxMiss = 5
+
+// wantsPatience decides whether a probe that has spent its retries gets
+// one more try. Hosts limit the ICMP errors they send (Linux: a burst of
+// six, then one a second per destination), so an attempt on a port that a
+// firewall rejects may go unanswered however often it is retried at the
+// scan's pace. When a host has answered with ICMP errors, but with few
+// enough that a limiter may have held the rest back, its silent ports get
+// one more try each, a patientGap apart, while such tries keep being
+// answered.
+func (h *hostState) wantsPatience(elapsed time.Duration) bool {
+	return h.icmp > 0 && float64(h.icmp) <= 8+2*elapsed.Seconds() && h.patientMiss < patientMaxMiss
 }
 
 // defaultConcurrency leaves room under the open-files limit for the

@@ -127,7 +127,7 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 		if priority(o) <= priority(scan.Outcome(old&outcomeMask)) {
 			return
 		}
-		nw := old&triesMask | uint32(o) | uint32(ttl)<<ttlShift
+		nw := old&(triesMask|patientBit) | uint32(o) | uint32(ttl)<<ttlShift
 		if e.state[idx].CompareAndSwap(old, nw) {
 			break
 		}
@@ -135,7 +135,16 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 	if old&outcomeMask == 0 {
 		e.answered.Add(1)
 		e.winAnswer.Add(1)
-		e.earned[try].Add(1)
+		if priority(o) == 1 {
+			e.icmpFirst[h].Add(1)
+		}
+		if old&patientBit != 0 {
+			// Patient tries say the host limits its errors, not that
+			// every probe deserves more retries.
+			e.patientMiss[h].Store(0)
+		} else {
+			e.earned[try].Add(1)
+		}
 		if try > 0 {
 			e.recovered.Add(1)
 		}
