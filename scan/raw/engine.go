@@ -433,9 +433,8 @@ func (e *engine) patient(idx uint64, s uint32, now time.Time) patientVerdict {
 	}
 	icmp := e.icmpFirst[h].Load()
 	elapsed := now.Sub(e.start).Seconds()
-	// More errors than a burst (six on Linux, a little more allowed) and
-	// twice one a second:
-	// this host is not holding errors back.
+	// More errors than a burst (six on Linux; a little more allowed) and
+	// twice one a second: this host is not holding errors back.
 	if icmp == 0 || float64(icmp) > 8+2*elapsed {
 		return patientNo
 	}
