@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -624,4 +625,61 @@ func TestICMPRateLimit(t *testing.T) {
 			checkHost(t, hosts[0], want, closed, 3000)
 		})
 	}
+}
+
+// TestConsumers hands real -oX output to the programs that read Nmap's
+// XML: ndiff sees a port that opened between two scans, python3-libnmap
+// reads every port and state, and xsltproc renders it with Nmap's
+// stylesheet.
+func TestConsumers(t *testing.T) {
+	lab.RequireCommand(t, "ndiff", "xsltproc", "/usr/bin/python3")
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	for _, p := range []uint16{22, 80} {
+		if _, err := tg.ServeTCP(p, lab.Silent()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.xml"), filepath.Join(dir, "b.xml")
+	args := []string{"-sS", "-p", "1-1024,8080", "-T4", "-n", tg.Addr.String()}
+	picket(t, l, append([]string{"-oX", a}, args...)...)
+	if _, err := tg.ServeTCP(8080, lab.Silent()); err != nil {
+		t.Fatal(err)
+	}
+	picket(t, l, append([]string{"-oX", b}, args...)...)
+
+	out, err := exec.Command("ndiff", a, b).CombinedOutput()
+	if code := exitCode(err); code != 1 || !bytes.Contains(out, []byte("+8080/tcp open")) {
+		t.Errorf("ndiff exited %d (want 1, different) and said:\n%s", code, out)
+	}
+
+	script := `
+import sys
+from libnmap.parser import NmapParser
+r = NmapParser.parse_fromfile(sys.argv[1])
+for h in r.hosts:
+    print(h.address, h.status, sorted((s.port, s.state, s.reason) for s in h.services if s.state == "open"), len(h.services))
+`
+	out, err = exec.Command("/usr/bin/python3", "-c", script, b).CombinedOutput()
+	want := fmt.Sprintf("%s up [(22, 'open', 'syn-ack'), (80, 'open', 'syn-ack'), (8080, 'open', 'syn-ack')] 3", tg.Addr)
+	if err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("libnmap read:\n%s(err %v)\nwant %s", out, err, want)
+	}
+
+	html, err := exec.Command("xsltproc", "/usr/share/nmap/nmap.xsl", b).CombinedOutput()
+	if err != nil || !bytes.Contains(html, []byte(tg.Addr.String())) || !bytes.Contains(html, []byte("8080")) {
+		t.Errorf("xsltproc: %v; the HTML lacks the host or its ports (%d bytes)", err, len(html))
+	}
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }
