@@ -21,7 +21,8 @@ var levels = []struct {
 	{1, []string{"ports", "target", "packet", "timing"}},
 	{2, []string{"netio", "route"}},
 	{3, []string{"scan", "service", "osfp", "script", "vuln"}},
-	{4, []string{"job"}},
+	// The ordered list of handshakes imports every handshake package.
+	{4, []string{"job", "service/all"}},
 	{5, []string{"output", "history", "assess", "diff"}},
 	{6, []string{"web", "internal/cli"}},
 	{7, []string{"cmd/picket"}},
