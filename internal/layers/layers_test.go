@@ -18,7 +18,7 @@ var levels = []struct {
 	prefixes []string
 }{
 	{0, []string{"result"}},
-	{1, []string{"ports", "target", "packet", "timing"}},
+	{1, []string{"ports", "target", "packet", "timing", "payload"}},
 	{2, []string{"netio", "route"}},
 	{3, []string{"scan", "service", "osfp", "script", "vuln"}},
 	// The ordered list of handshakes imports every handshake package.
@@ -104,6 +104,7 @@ func TestProductImports(t *testing.T) {
 	forbidden := map[string][]string{
 		"cmd/picket": {"testing", module + "/internal/lab"},
 		"packet":     {"os", "golang.org/x/sys/unix", "net"},
+		"payload":    {"os", "golang.org/x/sys/unix", "net"},
 		"result":     {"os", "net"},
 	}
 	for pkg, bad := range forbidden {
