@@ -133,7 +133,10 @@ type Service struct {
 	Tunnel     string // "ssl" when the service speaks inside TLS
 	Method     string // "table" or "probed"
 	Conf       int    // 0–10, Nmap's confidence scale
-	CPE        []string
+	// CPE names the product as CPE 2.3 formatted strings
+	// ("cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*"); the XML writer
+	// turns them into Nmap's CPE 2.2 URIs.
+	CPE []string
 	// Fingerprint holds the first bytes of an unidentified service,
 	// escaped, for the report.
 	Fingerprint string
