@@ -1,0 +1,360 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/picket-scanner/picket/result"
+)
+
+// Signatures is a signature database: probes to send and patterns to match
+// their replies, for services no handshake knows.
+type Signatures interface {
+	// Plan returns the probes worth sending to a port, best first. A
+	// probe with an empty payload listens for a banner (Nmap's NULL
+	// probe).
+	Plan(port uint16, tls bool, intensity int) []SignatureProbe
+}
+
+// SignatureProbe is one probe of a signature database.
+type SignatureProbe interface {
+	Payload() []byte
+	// Wait is how long to wait for its reply.
+	Wait() time.Duration
+	// Match matches a reply; soft is set for a match that names the
+	// service but not the product (Nmap's softmatch).
+	Match(reply []byte) (m Match, soft, ok bool)
+}
+
+// Detector identifies the service on an open port: handshakes first, in
+// the order the port and the banner suggest, then signatures. It is safe
+// for concurrent use once configured.
+type Detector struct {
+	Handshakes []Handshake
+	// Signatures are tried in order after the handshakes: picket's own,
+	// then Nmap's with --datadir.
+	Signatures []Signatures
+	// TLS wraps a connection in TLS, returning what the TLS handshake
+	// learned; nil disables looking inside TLS.
+	TLS func(ctx context.Context, c net.Conn) (net.Conn, Match, error)
+	// Dial opens a TCP connection to the port.
+	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
+	// Intensity is --version-intensity, 0 to 9 (Nmap's default is 7).
+	Intensity int
+	// BannerWait is how long a silent service is given to speak first
+	// before client-first probes are tried (1s by default).
+	BannerWait time.Duration
+	// Timeout bounds the whole identification of one port (30s by
+	// default).
+	Timeout time.Duration
+}
+
+// Identified is the outcome of identifying one port.
+type Identified struct {
+	Match
+	// Banner is the first bytes the service sent, kept for the report
+	// when nothing identified it.
+	Banner []byte
+}
+
+func (d *Detector) defaults() (intensity int, bannerWait, timeout time.Duration) {
+	intensity, bannerWait, timeout = d.Intensity, d.BannerWait, d.Timeout
+	if bannerWait <= 0 {
+		bannerWait = time.Second
+	}
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return
+}
+
+// Identify identifies the service at addr. A port nothing identifies
+// comes back with an empty Service.Name and its banner, if any.
+func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified {
+	_, bannerWait, timeout := d.defaults()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	port := addr.Port()
+	var soft Match // a softmatch, kept in case nothing better comes
+
+	// 1. A client-first protocol that usually lives on this port goes
+	// first, so HTTP on 80 does not wait out a banner timeout.
+	for _, h := range d.ordered(port, false) {
+		if !slices.Contains(h.Ports, port) {
+			break
+		}
+		if m, ok := d.try(ctx, addr, h, nil); ok {
+			return Identified{Match: m}
+		}
+	}
+
+	// 2. Listen for a banner; offer it to the server-first protocols.
+	c, err := d.Dial(ctx, addr)
+	if err != nil {
+		return Identified{}
+	}
+	banner, _ := ReadAtMost(c, MaxBanner, earliest(ctx, bannerWait), nil)
+	if len(banner) > 0 {
+		for _, h := range d.ordered(port, true) {
+			if h.Detect != nil && !h.Detect(banner) {
+				continue
+			}
+			if c == nil {
+				if c, err = d.Dial(ctx, addr); err != nil {
+					return Identified{Banner: banner}
+				}
+				// The banner comes again on a new connection.
+				if _, err := ReadAtMost(c, MaxBanner, earliest(ctx, bannerWait), nil); err != nil {
+					c.Close()
+					c = nil
+					continue
+				}
+			}
+			m, err := d.run(ctx, h, c, banner)
+			c.Close()
+			c = nil
+			if err == nil {
+				return Identified{Match: m, Banner: banner}
+			}
+		}
+		if c != nil {
+			c.Close()
+		}
+		if m, isSoft, ok := d.signatures(ctx, addr, port, false, banner); ok {
+			if !isSoft {
+				return Identified{Match: m, Banner: banner}
+			}
+			soft = m
+		}
+		return Identified{Match: soft, Banner: banner}
+	}
+	c.Close()
+
+	// 3. Silent: TLS, then the client-first protocols inside or out.
+	if d.TLS != nil {
+		if id, ok := d.insideTLS(ctx, addr, port); ok {
+			return id
+		}
+	}
+	for _, h := range d.ordered(port, false) {
+		if m, ok := d.try(ctx, addr, h, nil); ok {
+			return Identified{Match: m}
+		}
+	}
+	if m, isSoft, ok := d.signatures(ctx, addr, port, false, nil); ok && !isSoft {
+		return Identified{Match: m}
+	} else if ok {
+		soft = m
+	}
+	return Identified{Match: soft}
+}
+
+// insideTLS tries TLS on the port and identifies the service inside.
+func (d *Detector) insideTLS(ctx context.Context, addr netip.AddrPort, port uint16) (Identified, bool) {
+	dialTLS := func() (net.Conn, Match, bool) {
+		c, err := d.Dial(ctx, addr)
+		if err != nil {
+			return nil, Match{}, false
+		}
+		tc, tm, err := d.TLS(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, Match{}, false
+		}
+		return tc, tm, true
+	}
+	tc, tm, ok := dialTLS()
+	if !ok {
+		return Identified{}, false
+	}
+	_, bannerWait, _ := d.defaults()
+	inner, _ := ReadAtMost(tc, MaxBanner, earliest(ctx, bannerWait/2), nil)
+	m, found := Match{}, false
+	if len(inner) > 0 {
+		for _, h := range d.ordered(port, true) {
+			if h.Detect != nil && !h.Detect(inner) {
+				continue
+			}
+			if tc == nil {
+				if tc, _, ok = dialTLS(); !ok {
+					break
+				}
+				if _, err := ReadAtMost(tc, MaxBanner, earliest(ctx, bannerWait/2), nil); err != nil {
+					break
+				}
+			}
+			r, err := d.run(ctx, h, tc, inner)
+			tc.Close()
+			tc = nil
+			if err == nil {
+				m, found = r, true
+				break
+			}
+		}
+	} else {
+		for _, h := range d.ordered(port, false) {
+			if tc == nil {
+				if tc, _, ok = dialTLS(); !ok {
+					break
+				}
+			}
+			r, err := d.run(ctx, h, tc, nil)
+			tc.Close()
+			tc = nil
+			if err == nil {
+				m, found = r, true
+				break
+			}
+		}
+	}
+	if tc != nil {
+		tc.Close()
+	}
+	if !found {
+		// TLS alone is something: the report says "ssl".
+		m = Match{Service: result.Service{Name: "ssl"}}
+	}
+	m.TLS = true
+	m.Service.Tunnel = "ssl"
+	m.Details = append(tm.Details, m.Details...)
+	return Identified{Match: m, Banner: inner}, true
+}
+
+// try runs a client-first handshake on a fresh connection.
+func (d *Detector) try(ctx context.Context, addr netip.AddrPort, h Handshake, banner []byte) (Match, bool) {
+	c, err := d.Dial(ctx, addr)
+	if err != nil {
+		return Match{}, false
+	}
+	defer c.Close()
+	m, err := d.run(ctx, h, c, banner)
+	return m, err == nil
+}
+
+func (d *Detector) run(ctx context.Context, h Handshake, c net.Conn, banner []byte) (m Match, err error) {
+	defer func() {
+		// A handshake must not panic on hostile input; if one does,
+		// the port is unidentified, not the scan lost.
+		if r := recover(); r != nil {
+			m, err = Match{}, errors.New("service: handshake panicked")
+		}
+	}()
+	m, err = h.Run(ctx, c, banner)
+	if err == nil && m.Service.Name == "" {
+		m.Service.Name = h.Name
+	}
+	return m, err
+}
+
+// ordered returns the handshakes of one kind (server-first or not), those
+// that list the port first, in their registered order otherwise.
+func (d *Detector) ordered(port uint16, serverFirst bool) []Handshake {
+	var hit, rest []Handshake
+	for _, h := range d.Handshakes {
+		if h.ServerFirst != serverFirst {
+			continue
+		}
+		if slices.Contains(h.Ports, port) {
+			hit = append(hit, h)
+		} else {
+			rest = append(rest, h)
+		}
+	}
+	return append(hit, rest...)
+}
+
+// signatures sends the databases' probes and matches their replies. A
+// banner already read is matched first against the listening probes.
+func (d *Detector) signatures(ctx context.Context, addr netip.AddrPort, port uint16, tls bool, banner []byte) (Match, bool, bool) {
+	intensity, _, _ := d.defaults()
+	var soft Match
+	haveSoft := false
+	for _, db := range d.Signatures {
+		for _, p := range db.Plan(port, tls, intensity) {
+			if ctx.Err() != nil {
+				return soft, true, haveSoft
+			}
+			reply := banner
+			if len(p.Payload()) > 0 || reply == nil {
+				reply = d.exchange(ctx, addr, p)
+			}
+			if len(reply) == 0 {
+				continue
+			}
+			m, isSoft, ok := p.Match(reply)
+			if !ok {
+				continue
+			}
+			if !isSoft {
+				return m, false, true
+			}
+			if !haveSoft {
+				soft, haveSoft = m, true
+			}
+		}
+	}
+	return soft, true, haveSoft
+}
+
+// exchange sends one probe on a fresh connection and reads the reply.
+func (d *Detector) exchange(ctx context.Context, addr netip.AddrPort, p SignatureProbe) []byte {
+	c, err := d.Dial(ctx, addr)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	if len(p.Payload()) > 0 {
+		c.SetWriteDeadline(Deadline(ctx))
+		if _, err := c.Write(p.Payload()); err != nil {
+			return nil
+		}
+	}
+	wait := p.Wait()
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
+	reply, _ := ReadAtMost(c, MaxResponse, earliest(ctx, wait), nil)
+	return reply
+}
+
+// earliest returns now+d, or ctx's deadline if sooner.
+func earliest(ctx context.Context, d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
+		return cd
+	}
+	return t
+}
+
+// Fingerprint renders the first bytes of an unidentified service for the
+// report: printable ASCII kept, everything else escaped, bounded.
+func Fingerprint(banner []byte) string {
+	const max = 256
+	var b strings.Builder
+	for i, c := range banner {
+		if i == max {
+			b.WriteString("...")
+			break
+		}
+		switch {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c >= 0x20 && c < 0x7f:
+			b.WriteByte(c)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteString(`\x`)
+			b.WriteByte("0123456789abcdef"[c>>4])
+			b.WriteByte("0123456789abcdef"[c&15])
+		}
+	}
+	return b.String()
+}
