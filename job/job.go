@@ -20,6 +20,7 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/service"
 	"github.com/picket-scanner/picket/target"
 )
 
@@ -75,6 +76,11 @@ func (p *Progress) done(up bool) {
 	}
 }
 
+// Identifier names the service on an open port (-sV).
+type Identifier interface {
+	Identify(ctx context.Context, addr netip.AddrPort) service.Identified
+}
+
 // PortScan is one technique over a port list.
 type PortScan struct {
 	Scanner PortScanner
@@ -102,6 +108,13 @@ type Config struct {
 	// ServiceName names the service usually found on a port (the SERVICE
 	// column without -sV); nil leaves names empty.
 	ServiceName func(result.Protocol, uint16) string
+	// Versions, if set, identifies the service on every open TCP port
+	// (-sV), VersionParallel ports at a time (64 when 0); ports in
+	// VersionSkip are left alone unless listed in none (Nmap's
+	// --allports).
+	Versions        Identifier
+	VersionParallel int
+	VersionSkip     func(port uint16) bool
 	// Progress, if set, counts the hosts finished.
 	Progress *Progress
 	Run      *result.Run // header fields, filled by the caller
@@ -282,12 +295,21 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		return scanErr
 	}
 	<-named
-	end := now()
 	var buf []scan.PortResult
 	for i, h := range up {
 		for _, tab := range tables {
 			buf = tab.Host(i, buf[:0])
 			scan.Fold(h, tab.Technique, buf)
+		}
+	}
+	if cfg.Versions != nil {
+		if err := identify(ctx, cfg, up); err != nil {
+			return err
+		}
+	}
+	end := now()
+	for i, h := range up {
+		for _, tab := range tables {
 			if r := tab.RTT[i]; r.SRTT > 0 {
 				if h.Latency == 0 {
 					h.Latency = r.First
@@ -353,4 +375,58 @@ func nameHosts(ctx context.Context, n Namer, hosts []*result.Host) {
 		})
 	}
 	wg.Wait()
+}
+
+// identify runs version detection on the open TCP ports of hosts, in
+// parallel, and fills their services.
+func identify(ctx context.Context, cfg *Config, hosts []*result.Host) error {
+	parallel := cfg.VersionParallel
+	if parallel <= 0 {
+		parallel = 64
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		for j := range h.Ports {
+			p := &h.Ports[j]
+			if p.Protocol != result.TCP || p.State != result.Open {
+				continue
+			}
+			if cfg.VersionSkip != nil && cfg.VersionSkip(p.Number) {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				wg.Wait()
+				return ctx.Err()
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				id := cfg.Versions.Identify(ctx, netip.AddrPortFrom(h.Addr, p.Number))
+				applyService(p, id)
+			})
+		}
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// applyService writes what version detection learned into a port, as
+// Nmap reports it: a named service is "probed" with confidence 10; an
+// unnamed one keeps its table name and its banner.
+func applyService(p *result.Port, id service.Identified) {
+	s := id.Service
+	if s.Name == "" {
+		if len(id.Banner) > 0 {
+			p.Service.Fingerprint = service.Fingerprint(id.Banner)
+		}
+		return
+	}
+	s.Method, s.Conf = "probed", 10
+	if s.Product == "" && s.Version == "" {
+		// A softmatch or a bare protocol: Nmap's confidence is lower.
+		s.Conf = 8
+	}
+	p.Service = s
 }

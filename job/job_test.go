@@ -11,6 +11,7 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
+	"github.com/picket-scanner/picket/service"
 	"github.com/picket-scanner/picket/target"
 )
 
@@ -164,5 +165,65 @@ func TestListOnly(t *testing.T) {
 	}
 	if len(s.hosts) != 3 || s.hosts[1].State != result.HostUnknown || len(s.hosts[1].Hostnames) != 1 {
 		t.Errorf("list scan wrote %+v", s.hosts)
+	}
+}
+
+type fakeIdentifier struct {
+	mu   sync.Mutex
+	seen []netip.AddrPort
+}
+
+func (f *fakeIdentifier) Identify(_ context.Context, a netip.AddrPort) service.Identified {
+	f.mu.Lock()
+	f.seen = append(f.seen, a)
+	f.mu.Unlock()
+	if a.Port() == 22 {
+		return service.Identified{Match: service.Match{Service: result.Service{Name: "ssh", Product: "OpenSSH", Version: "9.2p1"}}}
+	}
+	return service.Identified{Banner: []byte("\x00hi\r\n")}
+}
+
+func TestRunVersions(t *testing.T) {
+	fs := &fakeScanner{outcome: func(_ netip.Addr, p uint16) scan.Outcome {
+		if p == 22 || p == 9100 || p == 4444 {
+			return scan.SynAck
+		}
+		return scan.Reset
+	}}
+	fi := &fakeIdentifier{}
+	var s sink
+	_, err := Run(context.Background(), Config{
+		Targets:     targets(2),
+		Scans:       []PortScan{{Scanner: fs, Ports: []uint16{22, 80, 4444, 9100}}},
+		Versions:    fi,
+		VersionSkip: func(p uint16) bool { return p == 9100 },
+		ServiceName: func(_ result.Protocol, p uint16) string {
+			return map[uint16]string{22: "ssh", 4444: "krb524", 9100: "jetdirect"}[p]
+		},
+		Run: &result.Run{}, Sink: &s,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fi.seen) != 4 {
+		t.Errorf("identified %v, want ports 22 and 4444 of both hosts (9100 skipped, 80 closed)", fi.seen)
+	}
+	for _, h := range s.hosts {
+		for _, p := range h.Ports {
+			switch p.Number {
+			case 22:
+				if p.Service.Method != "probed" || p.Service.Conf != 10 || p.Service.Product != "OpenSSH" {
+					t.Errorf("port 22 service %+v", p.Service)
+				}
+			case 4444:
+				if p.Service.Name != "krb524" || p.Service.Method != "table" || p.Service.Fingerprint != `\x00hi\r\n` {
+					t.Errorf("port 4444 service %+v: want the table name and the banner kept", p.Service)
+				}
+			case 9100:
+				if p.Service.Method != "table" {
+					t.Errorf("port 9100 was probed: %+v", p.Service)
+				}
+			}
+		}
 	}
 }
