@@ -115,6 +115,9 @@ type Config struct {
 	Versions        Identifier
 	VersionParallel int
 	VersionSkip     func(port uint16) bool
+	// VersionTrace, if set, hears what version detection found on each
+	// port (--version-trace).
+	VersionTrace func(netip.AddrPort, service.Identified)
 	// Progress, if set, counts the hosts finished.
 	Progress *Progress
 	Run      *result.Run // header fields, filled by the caller
@@ -403,7 +406,11 @@ func identify(ctx context.Context, cfg *Config, hosts []*result.Host) error {
 			}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				id := cfg.Versions.Identify(ctx, netip.AddrPortFrom(h.Addr, p.Number))
+				a := netip.AddrPortFrom(h.Addr, p.Number)
+				id := cfg.Versions.Identify(ctx, a)
+				if cfg.VersionTrace != nil {
+					cfg.VersionTrace(a, id)
+				}
 				applyService(p, id)
 			})
 		}

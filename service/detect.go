@@ -42,6 +42,9 @@ type Detector struct {
 	// TLS wraps a connection in TLS, returning what the TLS handshake
 	// learned; nil disables looking inside TLS.
 	TLS func(ctx context.Context, c net.Conn) (net.Conn, Match, error)
+	// TLSPorts are where TLS is tried before anything else (443, 993,
+	// ...).
+	TLSPorts []uint16
 	// Dial opens a TCP connection to the port.
 	Dial func(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
 	// Intensity is --version-intensity, 0 to 9 (Nmap's default is 7).
@@ -82,15 +85,33 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 	port := addr.Port()
 	var soft Match // a softmatch, kept in case nothing better comes
 
-	// 1. A client-first protocol that usually lives on this port goes
-	// first, so HTTP on 80 does not wait out a banner timeout.
+	// 1. TLS first where it usually is; then a client-first protocol that
+	// usually lives on this port, so HTTP on 80 does not wait out a
+	// banner timeout. A service that says in the clear that it wants TLS
+	// is looked at inside TLS before its plaintext answer is taken.
+	if d.TLS != nil && slices.Contains(d.TLSPorts, port) {
+		if id, ok := d.insideTLS(ctx, addr, port); ok {
+			return id
+		}
+	}
+	var plain *Identified
 	for _, h := range d.ordered(port, false) {
 		if !slices.Contains(h.Ports, port) {
 			break
 		}
 		if m, ok := d.try(ctx, addr, h, nil); ok {
-			return Identified{Match: m}
+			if !m.WantsTLS || d.TLS == nil {
+				return Identified{Match: m}
+			}
+			if id, ok := d.insideTLS(ctx, addr, port); ok {
+				return id
+			}
+			plain = &Identified{Match: m}
+			break
 		}
+	}
+	if plain != nil {
+		return *plain
 	}
 
 	// 2. Listen for a banner; offer it to the server-first protocols.
@@ -236,7 +257,17 @@ func (d *Detector) try(ctx context.Context, addr netip.AddrPort, h Handshake, ba
 	return m, err == nil
 }
 
+// guessTimeout bounds a handshake tried on a port it is not known for: a
+// service that does not speak the protocol often just waits, and the next
+// guess should not wait with it.
+const guessTimeout = 3 * time.Second
+
 func (d *Detector) run(ctx context.Context, h Handshake, c net.Conn, banner []byte) (m Match, err error) {
+	if p, ok := remotePort(c); !ok || !slices.Contains(h.Ports, p) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, guessTimeout)
+		defer cancel()
+	}
 	defer func() {
 		// A handshake must not panic on hostile input; if one does,
 		// the port is unidentified, not the scan lost.
@@ -249,6 +280,14 @@ func (d *Detector) run(ctx context.Context, h Handshake, c net.Conn, banner []by
 		m.Service.Name = h.Name
 	}
 	return m, err
+}
+
+// remotePort is the port c is connected to, when c says.
+func remotePort(c net.Conn) (uint16, bool) {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return uint16(a.Port), true
+	}
+	return 0, false
 }
 
 // ordered returns the handshakes of one kind (server-first or not), those

@@ -72,6 +72,10 @@ type Match struct {
 	// TLS is set when the handshake found TLS on the port: the engine
 	// then identifies the service inside it (ssl/http, imaps, ...).
 	TLS bool
+	// WantsTLS is set when the service answered in the clear that it
+	// expects TLS (nginx's "plain HTTP request was sent to HTTPS port"):
+	// the engine looks inside TLS before it settles for this match.
+	WantsTLS bool
 }
 
 // Detail is one fact about a service.

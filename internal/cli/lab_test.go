@@ -683,3 +683,70 @@ func exitCode(err error) int {
 	}
 	return 0
 }
+
+// TestVersionDetection runs -sV against the lab's real Debian servers and
+// checks product and version against what dpkg says is installed.
+func TestVersionDetection(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	kinds := []lab.DaemonKind{lab.DaemonNginx, lab.DaemonRedis, lab.DaemonMariaDB, lab.DaemonPostgreSQL, lab.DaemonBind9}
+	ds, err := tg.StartDaemons(context.Background(), kinds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := map[lab.DaemonKind]string{}
+	for _, d := range ds {
+		up[d.Kind] = d.Upstream()
+	}
+	type svc struct{ name, product, version, tunnel string }
+	want := map[int]svc{
+		80:   {"http", "nginx", up[lab.DaemonNginx], ""},
+		443:  {"http", "nginx", up[lab.DaemonNginx], "ssl"},
+		6379: {"redis", "Redis key-value store", up[lab.DaemonRedis], ""},
+		3306: {"mysql", "MariaDB", up[lab.DaemonMariaDB], ""},
+		5432: {"postgresql", "PostgreSQL DB", "", ""},
+		53:   {"domain", "ISC BIND", up[lab.DaemonBind9], ""},
+	}
+	js := filepath.Join(t.TempDir(), "out.jsonl")
+	picket(t, l, "-sV", "-p", "53,80,443,3306,5432,6379", "-n", "-T4", "-oJ", js, tg.Addr.String())
+	data, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var h struct {
+			Type  string
+			Ports []struct {
+				Port    int
+				State   string
+				Service struct{ Name, Product, Version, Tunnel, Method string }
+			}
+		}
+		if err := json.Unmarshal(line, &h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != "host" {
+			continue
+		}
+		if len(h.Ports) != len(want) {
+			t.Errorf("%d ports reported, want %d", len(h.Ports), len(want))
+		}
+		for _, p := range h.Ports {
+			w, s := want[p.Port], p.Service
+			if p.State != "open" || s.Name != w.name || s.Product != w.product || s.Tunnel != w.tunnel || s.Method != "probed" {
+				t.Errorf("port %d: %s %+v, want open %+v (probed)", p.Port, p.State, s, w)
+			}
+			if p.Port == 5432 {
+				// PostgreSQL reveals no version before login; a range the
+				// protocol proves is allowed if it holds.
+				if v := s.Version; v != "" && v != "10 or later" && v != "11 or later" {
+					t.Errorf("port 5432: version %q: want none, or a range that holds for PostgreSQL %s", v, up[lab.DaemonPostgreSQL])
+				}
+				continue
+			}
+			if (w.version == "") != (s.Version == "") || !strings.Contains(s.Version, w.version) {
+				t.Errorf("port %d: version %q, want one with %q (dpkg)", p.Port, s.Version, w.version)
+			}
+		}
+	}
+}

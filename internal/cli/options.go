@@ -18,10 +18,15 @@ type Options struct {
 	ListOnly                                bool // -sL
 	NoPortScan                              bool // -sn
 	Version                                 bool // -sV
-	OS                                      bool // -O
-	Scripts                                 bool // -sC
-	Aggressive                              bool // -A
-	Traceroute                              bool
+	// VersionIntensity is --version-intensity (0-9; --version-light is 2,
+	// --version-all 9); -1 means Nmap's default, 7.
+	VersionIntensity int
+	VersionTrace     bool // --version-trace
+	AllPorts         bool // --allports: probe printer ports 9100-9107 too
+	OS               bool // -O
+	Scripts          bool // -sC
+	Aggressive       bool // -A
+	Traceroute       bool
 
 	// Ports.
 	Ports        string // -p
@@ -187,6 +192,11 @@ var scanOptions = []option{
 	boolOpt([]string{"-sn", "-sP"}, func(o *Options) { o.NoPortScan = true }),
 	boolOpt([]string{"-sV"}, func(o *Options) { o.Version = true }),
 	boolOpt([]string{"-sC"}, func(o *Options) { o.Scripts = true }),
+	intOpt([]string{"--version-intensity"}, 0, 9, func(o *Options, v int) { o.VersionIntensity = v }),
+	boolOpt([]string{"--version-light"}, func(o *Options) { o.VersionIntensity = 2 }),
+	boolOpt([]string{"--version-all"}, func(o *Options) { o.VersionIntensity = 9 }),
+	boolOpt([]string{"--version-trace"}, func(o *Options) { o.VersionTrace = true }),
+	boolOpt([]string{"--allports"}, func(o *Options) { o.AllPorts = true }),
 	boolOpt([]string{"-O"}, func(o *Options) { o.OS = true }),
 	boolOpt([]string{"-A"}, func(o *Options) { o.Aggressive = true }),
 	boolOpt([]string{"--traceroute"}, func(o *Options) { o.Traceroute = true }),
@@ -309,7 +319,7 @@ var pingAttached = map[string]func(o *Options, v string){
 
 // ParseOptions reads a scan command line.
 func ParseOptions(args []string) (*Options, error) {
-	o := &Options{Args: args, Template: -1, MaxRetries: -1}
+	o := &Options{Args: args, Template: -1, MaxRetries: -1, VersionIntensity: -1}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {

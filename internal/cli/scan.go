@@ -27,6 +27,8 @@ import (
 	"github.com/picket-scanner/picket/scan"
 	"github.com/picket-scanner/picket/scan/connect"
 	"github.com/picket-scanner/picket/scan/raw"
+	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/all"
 	"github.com/picket-scanner/picket/target"
 	"github.com/picket-scanner/picket/timing"
 )
@@ -93,7 +95,7 @@ func runScan(ctx context.Context, args []string, e *env) error {
 	if o.Verbose > 0 || o.StatsEvery > 0 {
 		stopProgress = startProgress(e.stderr, p, o.StatsEvery)
 	}
-	_, runErr := job.Run(ctx, job.Config{
+	cfg := job.Config{
 		Targets:     targets,
 		Discover:    p.discover,
 		Scans:       p.scans,
@@ -102,10 +104,21 @@ func runScan(ctx context.Context, args []string, e *env) error {
 		ServiceName: p.names.Name,
 		Names:       namer(o),
 		Progress:    &p.hosts,
+		VersionSkip: versionSkip(o),
 		NameAll:     o.AlwaysResolve,
 		Run:         run,
 		Sink:        sink,
-	})
+	}
+	if p.versions != nil {
+		// A nil *Detector in the interface would not read as "none".
+		cfg.Versions = p.versions
+		if o.VersionTrace {
+			cfg.VersionTrace = func(a netip.AddrPort, id service.Identified) {
+				fmt.Fprintf(e.stderr, "Service scan: %s: %s\n", a, traceLine(id))
+			}
+		}
+	}
+	_, runErr := job.Run(ctx, cfg)
 	if stopProgress != nil {
 		stopProgress()
 	}
@@ -124,6 +137,7 @@ type scanPlan struct {
 	discover job.Discoverer
 	scanInfo []result.ScanInfo
 	progress *scan.Progress
+	versions *service.Detector
 	hosts    job.Progress
 	names    *ports.Table
 	closers  []func() error
@@ -182,8 +196,11 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 			}
 		}
 	}
-	if o.Version || o.OS || o.Scripts || o.Aggressive || o.Traceroute {
-		return nil, usagef("-sV, -O, -sC, -A and --traceroute are not available yet in this version of picket")
+	if o.OS || o.Scripts || o.Aggressive || o.Traceroute {
+		return nil, usagef("-O, -sC, -A and --traceroute are not available yet in this version of picket")
+	}
+	if o.Version {
+		p.versions = detector(o)
 	}
 
 	params, err := timingParams(o)
@@ -323,6 +340,53 @@ func groupSize(o *Options, p *scanPlan) int {
 		n = min(n, o.MaxHostgroup)
 	}
 	return n
+}
+
+// detector is version detection (-sV) with picket's handshakes.
+func detector(o *Options) *service.Detector {
+	intensity := o.VersionIntensity
+	if intensity < 0 {
+		intensity = 7
+	}
+	var d net.Dialer
+	return &service.Detector{
+		Handshakes: all.Handshakes(),
+		TLS:        all.TLS,
+		TLSPorts:   all.TLSPorts(),
+		Intensity:  intensity,
+		Dial: func(ctx context.Context, a netip.AddrPort) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", a.String())
+		},
+	}
+}
+
+// versionSkip leaves printer ports alone, as Nmap does without --allports:
+// some printers print whatever arrives there.
+func versionSkip(o *Options) func(uint16) bool {
+	if o.AllPorts {
+		return nil
+	}
+	return func(p uint16) bool { return p >= 9100 && p <= 9107 }
+}
+
+func traceLine(id service.Identified) string {
+	s := id.Service
+	if s.Name == "" {
+		return fmt.Sprintf("not identified; it sent %q", service.Fingerprint(id.Banner))
+	}
+	line := s.Name
+	if s.Tunnel != "" {
+		line = s.Tunnel + "/" + line
+	}
+	for _, f := range []string{s.Product, s.Version, s.ExtraInfo} {
+		if f != "" {
+			line += " " + f
+		}
+	}
+	for _, d := range id.Details {
+		line += fmt.Sprintf("; %s: %s", d.Key, d.Value)
+	}
+	return line
 }
 
 // connectDiscoverer adapts unprivileged host discovery to the job's.

@@ -42,6 +42,7 @@ func Identify(r *Response) service.Match {
 	add("generator", gen)
 	if wantsTLS(r.StatusCode, title, r.Body) {
 		add("note", "the server expects TLS on this port")
+		m.WantsTLS = true
 	}
 	return m
 }
