@@ -689,7 +689,7 @@ func exitCode(err error) int {
 func TestVersionDetection(t *testing.T) {
 	l := lab.Start(t, lab.Config{})
 	tg := l.Targets[0]
-	kinds := []lab.DaemonKind{lab.DaemonNginx, lab.DaemonRedis, lab.DaemonMariaDB, lab.DaemonPostgreSQL, lab.DaemonBind9}
+	kinds := lab.AllDaemons()
 	ds, err := tg.StartDaemons(context.Background(), kinds...)
 	if err != nil {
 		t.Fatal(err)
@@ -706,9 +706,18 @@ func TestVersionDetection(t *testing.T) {
 		3306: {"mysql", "MariaDB", up[lab.DaemonMariaDB], ""},
 		5432: {"postgresql", "PostgreSQL DB", "", ""},
 		53:   {"domain", "ISC BIND", up[lab.DaemonBind9], ""},
+		22:   {"ssh", "OpenSSH", up[lab.DaemonSSH], ""},
+		21:   {"ftp", "vsftpd", up[lab.DaemonVsftpd], ""},
+		25:   {"smtp", "Postfix smtpd", "", ""},
+		110:  {"pop3", "Dovecot pop3d", "", ""},
+		143:  {"imap", "Dovecot imapd", "", ""},
+		993:  {"imap", "Dovecot imapd", "", "ssl"},
+		995:  {"pop3", "Dovecot pop3d", "", "ssl"},
 	}
 	js := filepath.Join(t.TempDir(), "out.jsonl")
-	picket(t, l, "-sV", "-p", "53,80,443,3306,5432,6379", "-n", "-T4", "-oJ", js, tg.Addr.String())
+	start := time.Now()
+	picket(t, l, "-sV", "-p", "21,22,25,53,80,110,143,443,993,995,3306,5432,6379", "-n", "-T4", "-oJ", js, tg.Addr.String())
+	t.Logf("%d services identified in %v", len(want), time.Since(start).Round(10*time.Millisecond))
 	data, err := os.ReadFile(js)
 	if err != nil {
 		t.Fatal(err)

@@ -9,13 +9,18 @@ import (
 
 	"github.com/picket-scanner/picket/service"
 	"github.com/picket-scanner/picket/service/dns"
+	"github.com/picket-scanner/picket/service/ftp"
 	"github.com/picket-scanner/picket/service/http"
 	"github.com/picket-scanner/picket/service/httpproxy"
+	"github.com/picket-scanner/picket/service/imap"
 	"github.com/picket-scanner/picket/service/memcached"
 	"github.com/picket-scanner/picket/service/mongodb"
 	"github.com/picket-scanner/picket/service/mysql"
+	"github.com/picket-scanner/picket/service/pop3"
 	"github.com/picket-scanner/picket/service/postgresql"
 	"github.com/picket-scanner/picket/service/redis"
+	"github.com/picket-scanner/picket/service/smtp"
+	"github.com/picket-scanner/picket/service/ssh"
 	"github.com/picket-scanner/picket/service/tls"
 )
 
@@ -25,6 +30,11 @@ import (
 func Handshakes() []service.Handshake {
 	return []service.Handshake{
 		// Server speaks first.
+		ssh.Handshake,
+		ftp.Handshake,
+		smtp.Handshake,
+		pop3.Handshake,
+		imap.Handshake,
 		mysql.Handshake,
 		// Client speaks first.
 		http.Handshake,
