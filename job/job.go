@@ -81,6 +81,12 @@ type Identifier interface {
 	Identify(ctx context.Context, addr netip.AddrPort) service.Identified
 }
 
+// OpenReporter is a PortScanner that reports open ports as it finds them,
+// so that version detection starts on a port while the scan goes on.
+type OpenReporter interface {
+	ScanReporting(ctx context.Context, hosts []netip.Addr, ports []uint16, onOpen func(host int, port uint16)) (*scan.Table, scan.Stats, error)
+}
+
 // PortScan is one technique over a port list.
 type PortScan struct {
 	Scanner PortScanner
@@ -273,13 +279,27 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		nameHosts(ctx, cfg.Names, up)
 	}()
 	defer func() { <-named }()
+	var vs *versions
+	var onOpen func(int, uint16)
+	if cfg.Versions != nil {
+		vs = newVersions(ctx, cfg)
+		defer vs.close()
+		onOpen = func(i int, port uint16) { vs.add(netip.AddrPortFrom(addrs[i], port)) }
+	}
 	var tables []*scan.Table
 	var scanErr error
 	for _, ps := range cfg.Scans {
 		if len(addrs) == 0 {
 			break
 		}
-		tab, st, err := ps.Scanner.Scan(ctx, addrs, ps.Ports)
+		var tab *scan.Table
+		var st scan.Stats
+		var err error
+		if r, ok := ps.Scanner.(OpenReporter); ok && onOpen != nil {
+			tab, st, err = r.ScanReporting(ctx, addrs, ps.Ports, onOpen)
+		} else {
+			tab, st, err = ps.Scanner.Scan(ctx, addrs, ps.Ports)
+		}
 		addStats(&run.Stats, st)
 		if tab != nil && err == nil {
 			tables = append(tables, tab)
@@ -305,8 +325,8 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 			scan.Fold(h, tab.Technique, buf)
 		}
 	}
-	if cfg.Versions != nil {
-		if err := identify(ctx, cfg, up); err != nil {
+	if vs != nil {
+		if err := vs.apply(up); err != nil {
 			return err
 		}
 	}
@@ -380,43 +400,115 @@ func nameHosts(ctx context.Context, n Namer, hosts []*result.Host) {
 	wg.Wait()
 }
 
-// identify runs version detection on the open TCP ports of hosts, in
-// parallel, and fills their services.
-func identify(ctx context.Context, cfg *Config, hosts []*result.Host) error {
-	parallel := cfg.VersionParallel
-	if parallel <= 0 {
-		parallel = 64
+// versions runs version detection for one group: ports are queued as the
+// port scan finds them open (pipelined), or after it, and identified by a
+// fixed pool of workers.
+type versions struct {
+	cfg     *Config
+	ctx     context.Context
+	mu      sync.Mutex // guards queue, entries, closed
+	cond    *sync.Cond
+	queue   []netip.AddrPort
+	entries map[netip.AddrPort]*versionEntry
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+type versionEntry struct {
+	done chan struct{}
+	id   service.Identified
+}
+
+func newVersions(ctx context.Context, cfg *Config) *versions {
+	v := &versions{cfg: cfg, ctx: ctx, entries: map[netip.AddrPort]*versionEntry{}}
+	v.cond = sync.NewCond(&v.mu)
+	n := cfg.VersionParallel
+	if n <= 0 {
+		n = 64
 	}
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
+	for range n {
+		v.wg.Go(v.work)
+	}
+	return v
+}
+
+// add queues a port unless it is queued already or skipped; it never
+// blocks, so the port scan's receiver may call it.
+func (v *versions) add(a netip.AddrPort) *versionEntry {
+	if v.cfg.VersionSkip != nil && v.cfg.VersionSkip(a.Port()) {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if e, ok := v.entries[a]; ok {
+		return e
+	}
+	e := &versionEntry{done: make(chan struct{})}
+	v.entries[a] = e
+	v.queue = append(v.queue, a)
+	v.cond.Signal()
+	return e
+}
+
+func (v *versions) work() {
+	for {
+		v.mu.Lock()
+		for len(v.queue) == 0 && !v.closed {
+			v.cond.Wait()
+		}
+		if len(v.queue) == 0 {
+			v.mu.Unlock()
+			return
+		}
+		a := v.queue[0]
+		v.queue = v.queue[1:]
+		e := v.entries[a]
+		v.mu.Unlock()
+		e.id = v.cfg.Versions.Identify(v.ctx, a)
+		if v.cfg.VersionTrace != nil {
+			v.cfg.VersionTrace(a, e.id)
+		}
+		close(e.done)
+	}
+}
+
+// close lets the workers finish what is queued and stop.
+func (v *versions) close() {
+	v.mu.Lock()
+	v.closed = true
+	v.cond.Broadcast()
+	v.mu.Unlock()
+	v.wg.Wait()
+}
+
+// apply identifies every open TCP port of hosts, waiting for those already
+// under way, and fills their services.
+func (v *versions) apply(hosts []*result.Host) error {
+	type pending struct {
+		p *result.Port
+		e *versionEntry
+	}
+	var all []pending
 	for _, h := range hosts {
 		for j := range h.Ports {
 			p := &h.Ports[j]
 			if p.Protocol != result.TCP || p.State != result.Open {
 				continue
 			}
-			if cfg.VersionSkip != nil && cfg.VersionSkip(p.Number) {
-				continue
+			if e := v.add(netip.AddrPortFrom(h.Addr, p.Number)); e != nil {
+				all = append(all, pending{p, e})
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				wg.Wait()
-				return ctx.Err()
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				a := netip.AddrPortFrom(h.Addr, p.Number)
-				id := cfg.Versions.Identify(ctx, a)
-				if cfg.VersionTrace != nil {
-					cfg.VersionTrace(a, id)
-				}
-				applyService(p, id)
-			})
 		}
 	}
-	wg.Wait()
-	return ctx.Err()
+	for _, x := range all {
+		select {
+		case <-x.e.done:
+			applyService(x.p, x.e.id)
+		case <-v.ctx.Done():
+			return v.ctx.Err()
+		}
+	}
+	return nil
 }
 
 // applyService writes what version detection learned into a port, as

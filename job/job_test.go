@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
@@ -224,6 +225,67 @@ func TestRunVersions(t *testing.T) {
 					t.Errorf("port 9100 was probed: %+v", p.Service)
 				}
 			}
+		}
+	}
+}
+
+// reportingScanner reports port 22 open at once, then takes a while to
+// finish: version detection should not wait for it.
+type reportingScanner struct {
+	fakeScanner
+	finished time.Time
+}
+
+func (r *reportingScanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports []uint16, onOpen func(int, uint16)) (*scan.Table, scan.Stats, error) {
+	for i := range hosts {
+		onOpen(i, 22)
+	}
+	time.Sleep(300 * time.Millisecond)
+	tab, st, err := r.Scan(ctx, hosts, ports)
+	r.finished = time.Now()
+	return tab, st, err
+}
+
+type timedIdentifier struct {
+	mu    sync.Mutex
+	first time.Time
+	calls int
+}
+
+func (f *timedIdentifier) Identify(context.Context, netip.AddrPort) service.Identified {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.first.IsZero() {
+		f.first = time.Now()
+	}
+	f.calls++
+	return service.Identified{Match: service.Match{Service: result.Service{Name: "ssh", Product: "OpenSSH"}}}
+}
+
+func TestVersionsPipelined(t *testing.T) {
+	rs := &reportingScanner{fakeScanner: fakeScanner{outcome: func(_ netip.Addr, p uint16) scan.Outcome {
+		if p == 22 {
+			return scan.SynAck
+		}
+		return scan.Reset
+	}}}
+	ti := &timedIdentifier{}
+	var s sink
+	if _, err := Run(context.Background(), Config{
+		Targets: targets(3), Scans: []PortScan{{Scanner: rs, Ports: []uint16{22, 80}}},
+		Versions: ti, Run: &result.Run{}, Sink: &s,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ti.calls != 3 {
+		t.Errorf("%d identifications, want one per host (reported early, not repeated after the scan)", ti.calls)
+	}
+	if !ti.first.Before(rs.finished) {
+		t.Errorf("version detection started %v after the port scan ended: not pipelined", ti.first.Sub(rs.finished))
+	}
+	for _, h := range s.hosts {
+		if len(h.Ports) != 2 || h.Ports[0].Number != 22 || h.Ports[0].Service.Product != "OpenSSH" {
+			t.Errorf("%s: ports %+v, want 22 identified and 80 closed", h.Addr, h.Ports)
 		}
 	}
 }

@@ -143,6 +143,12 @@ type hostState struct {
 
 // Scan connects to every port of every host.
 func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error) {
+	return s.ScanReporting(ctx, hosts, ports, nil)
+}
+
+// ScanReporting is Scan, reporting each open port to onOpen (with the
+// host's index in hosts) as soon as it is found. onOpen must not block.
+func (s *Scanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports []uint16, onOpen func(host int, port uint16)) (*scan.Table, scan.Stats, error) {
 	tab := scan.NewTable(scan.Connect, hosts, ports)
 	var st scan.Stats
 	if len(hosts) == 0 || len(ports) == 0 {
@@ -299,6 +305,9 @@ func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) 
 				probe: timing.Probe{Try: a.probe.Try, PrevSent: a.probe.PrevSent}})
 			continue
 		case a.outcome != scan.None:
+			if a.outcome == scan.Connected && onOpen != nil {
+				onOpen(a.host, ports[a.port])
+			}
 			if a.patient {
 				h.patientMiss = 0
 			} else {

@@ -112,6 +112,11 @@ type Config struct {
 	Interface string
 	// Progress, if set, is updated as the scan runs.
 	Progress *scan.Progress
+	// OnOpen, if set, hears each open port as soon as its SYN-ACK is
+	// validated, with the target's index: version detection starts on it
+	// while the scan goes on. It is called from the receiver and must not
+	// block.
+	OnOpen func(target int, port uint16)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

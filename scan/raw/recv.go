@@ -133,6 +133,9 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 		}
 	}
 	if old&outcomeMask == 0 {
+		if o == scan.SynAck && e.cfg.OnOpen != nil {
+			e.cfg.OnOpen(h, e.slots[idx%e.nslots].Port)
+		}
 		e.answered.Add(1)
 		e.winAnswer.Add(1)
 		if priority(o) == 1 {

@@ -135,15 +135,21 @@ func (s *Scanner) resolve(ctx context.Context, p *plan) error {
 
 // Scan runs the technique over hosts and ports.
 func (s *Scanner) Scan(ctx context.Context, hosts []netip.Addr, ports []uint16) (*scan.Table, scan.Stats, error) {
+	return s.ScanReporting(ctx, hosts, ports, nil)
+}
+
+// ScanReporting is Scan, reporting each open port to onOpen (with the
+// host's index in hosts) as soon as it is found. onOpen must not block.
+func (s *Scanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports []uint16, onOpen func(host int, port uint16)) (*scan.Table, scan.Stats, error) {
 	slots := make([]Slot, len(ports))
 	for i, p := range ports {
 		slots[i] = Slot{Technique: s.cfg.Technique, Port: p}
 	}
-	return s.probe(ctx, hosts, slots)
+	return s.probe(ctx, hosts, slots, onOpen)
 }
 
 // probe sends slots to hosts over whichever links reach them.
-func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot) (*scan.Table, scan.Stats, error) {
+func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, onOpen func(int, uint16)) (*scan.Table, scan.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ports := make([]uint16, len(slots))
@@ -180,6 +186,9 @@ func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot) (
 		}
 		cfg := s.cfg
 		cfg.Conn, cfg.SrcMAC, cfg.Src4, cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
+		if onOpen != nil {
+			cfg.OnOpen = func(j int, port uint16) { onOpen(rows[j], port) }
+		}
 		sub, st, err := Probe(ctx, cfg, targets, slots)
 		mergeStats(&total, st)
 		if sub != nil {
@@ -295,7 +304,7 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, opt Discover
 	for j, i := range remote {
 		addrs[j] = hosts[i]
 	}
-	tab, _, err := s.probe(ctx, addrs, slots)
+	tab, _, err := s.probe(ctx, addrs, slots, nil)
 	if err != nil {
 		return nil, err
 	}
