@@ -139,6 +139,7 @@ type hostState struct {
 	patient     []attempt // waiting for their patient try
 	patientNext time.Time
 	patientMiss int // patient tries since the last one answered
+	patientHits int // patient tries answered
 }
 
 // Scan connects to every port of every host.
@@ -228,7 +229,7 @@ func (s *Scanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports [
 			if h.left == 0 {
 				continue
 			}
-			if len(h.patient) > 0 && h.patientMiss >= patientMaxMiss {
+			if len(h.patient) > 0 && h.patienceSpent() {
 				// The host stopped answering patient tries: the rest
 				// are silent for good.
 				st.NoReply += uint64(len(h.patient))
@@ -310,11 +311,17 @@ func (s *Scanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports [
 			}
 			if a.patient {
 				h.patientMiss = 0
+				h.patientHits++
 			} else {
 				g.OnReply(&h.th, a.probe, a.done)
 			}
 			if a.outcome != scan.Connected && a.outcome != scan.Refused {
 				h.icmp++
+				// The error spent the host's limiter token: the next
+				// patient try waits for a new one.
+				if next := a.done.Add(patientGap); next.After(h.patientNext) {
+					h.patientNext = next
+				}
 			}
 			tab.Outcome[idx] = a.outcome
 			st.Answered++
@@ -376,7 +383,14 @@ const patientMaxMiss = 5
 // one more try each, a patientGap apart, while such tries keep being
 // answered.
 func (h *hostState) wantsPatience(elapsed time.Duration) bool {
-	return h.icmp > 0 && float64(h.icmp) <= 8+2*elapsed.Seconds() && h.patientMiss < patientMaxMiss
+	return h.icmp > 0 && float64(h.icmp) <= 8+2*elapsed.Seconds() && !h.patienceSpent()
+}
+
+// patienceSpent: patientMaxMiss patient tries in a row went unanswered,
+// and twice as many as were ever answered, since dropped and rejected
+// ports come in any order.
+func (h *hostState) patienceSpent() bool {
+	return h.patientMiss >= patientMaxMiss && h.patientMiss >= 2*h.patientHits
 }
 
 // defaultConcurrency leaves room under the open-files limit for the

@@ -81,6 +81,7 @@ type engine struct {
 	icmpFirst   []atomic.Uint32 // probes first answered by an ICMP error
 	patientNext []atomic.Int64  // when the next patient try may go, ns since start
 	patientMiss []atomic.Int32  // patient tries since the last one answered
+	patientHits []atomic.Int32  // patient tries answered
 
 	// Owned by the receiver until it stops.
 	rtt      rttEstimator
@@ -175,6 +176,7 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	e.icmpFirst = make([]atomic.Uint32, len(targets))
 	e.patientNext = make([]atomic.Int64, len(targets))
 	e.patientMiss = make([]atomic.Int32, len(targets))
+	e.patientHits = make([]atomic.Int32, len(targets))
 	e.firstRTT = make([]time.Duration, len(targets))
 	e.timeout.Store(int64(e.tm.InitialRTT))
 	e.tmpl = make([][2]*packet.Template, len(e.kinds))
@@ -406,7 +408,10 @@ func (e *engine) sweepAll(ctx context.Context, pc *pacer) (sweepResult, error) {
 const patientGap = 1100 * time.Millisecond
 
 // patientMaxMiss ends a host's patient tries once this many in a row went
-// unanswered: what is left is silent for good (dropped, not limited).
+// unanswered, and twice as many as were ever answered: what is left is
+// silent for good (dropped, not limited). A host whose limiter proved
+// itself gets a longer run of misses, since its dropped and its rejected
+// ports come in any order.
 const patientMaxMiss = 5
 
 type patientVerdict int
@@ -438,7 +443,7 @@ func (e *engine) patient(idx uint64, s uint32, now time.Time) patientVerdict {
 	if icmp == 0 || float64(icmp) > 8+2*elapsed {
 		return patientNo
 	}
-	if e.patientMiss[h].Load() >= patientMaxMiss {
+	if miss := e.patientMiss[h].Load(); miss >= patientMaxMiss && miss >= 2*e.patientHits[h].Load() {
 		return patientNo
 	}
 	at := int64(now.Sub(e.start))

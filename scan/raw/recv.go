@@ -132,6 +132,11 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 			break
 		}
 	}
+	if priority(o) == 1 {
+		// The error spent the host's limiter token: the next patient
+		// try waits for a new one.
+		e.holdPatience(h, now)
+	}
 	if old&outcomeMask == 0 {
 		if o == scan.SynAck && e.cfg.OnOpen != nil {
 			e.cfg.OnOpen(h, e.slots[idx%e.nslots].Port)
@@ -145,6 +150,7 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 			// Patient tries say the host limits its errors, not that
 			// every probe deserves more retries.
 			e.patientMiss[h].Store(0)
+			e.patientHits[h].Add(1)
 		} else {
 			e.earned[try].Add(1)
 		}
@@ -194,4 +200,15 @@ func (r *rttEstimator) timeout(t Timing) time.Duration {
 		return t.InitialRTT
 	}
 	return min(max(r.srtt+4*r.rttvar, t.MinRTT), t.MaxRTT)
+}
+
+// holdPatience moves host h's next patient try to a patientGap after now.
+func (e *engine) holdPatience(h int, now time.Time) {
+	at := int64(now.Sub(e.start) + patientGap)
+	for {
+		next := e.patientNext[h].Load()
+		if next >= at || e.patientNext[h].CompareAndSwap(next, at) {
+			return
+		}
+	}
 }
