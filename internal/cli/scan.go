@@ -200,7 +200,10 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		return nil, usagef("-O, -sC, -A and --traceroute are not available yet in this version of picket")
 	}
 	if o.Version {
-		p.versions = detector(o)
+		var err error
+		if p.versions, err = detector(o, e); err != nil {
+			return nil, err
+		}
 	}
 
 	params, err := timingParams(o)
@@ -342,22 +345,31 @@ func groupSize(o *Options, p *scanPlan) int {
 	return n
 }
 
-// detector is version detection (-sV) with picket's handshakes.
-func detector(o *Options) *service.Detector {
+// detector is version detection (-sV): picket's handshakes, then picket's
+// signatures, then with --datadir Nmap's.
+func detector(o *Options, e *env) (*service.Detector, error) {
 	intensity := o.VersionIntensity
 	if intensity < 0 {
 		intensity = 7
 	}
+	sigs, warnings, err := all.Signatures(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(e.stderr, "WARNING: %d lines of %s were skipped; the first: %v\n", len(warnings), all.NmapProbesFile, warnings[0])
+	}
 	var d net.Dialer
 	return &service.Detector{
 		Handshakes: all.Handshakes(),
+		Signatures: sigs,
 		TLS:        all.TLS,
 		TLSPorts:   all.TLSPorts(),
 		Intensity:  intensity,
 		Dial: func(ctx context.Context, a netip.AddrPort) (net.Conn, error) {
 			return d.DialContext(ctx, "tcp", a.String())
 		},
-	}
+	}, nil
 }
 
 // versionSkip leaves printer ports alone, as Nmap does without --allports:
