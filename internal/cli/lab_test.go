@@ -399,6 +399,9 @@ func TestDiscovery(t *testing.T) {
 	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := tg.ServeUDP(7, lab.UDPEcho()); err != nil {
+		t.Fatal(err)
+	}
 	// 198.19.0.0/16 is routed through the target, which answers for all
 	// of it; nothing answers 198.18.0.77 on the link.
 	up, absent, remote := tg.Addr.String(), "198.18.0.77", "198.19.7.9"
@@ -415,6 +418,11 @@ func TestDiscovery(t *testing.T) {
 		{"ack ping", []string{"-PA", remote}, map[string][2]string{remote: {"up", "reset"}}},
 		{"ack ping ignoring resets", []string{"-PA", "--discovery-ignore-rst", remote}, map[string][2]string{remote: {"down", "no-response"}}},
 		{"timestamp ping", []string{"-PP", remote}, map[string][2]string{remote: {"up", "timestamp-reply"}}},
+		{"udp ping to a closed port", []string{"-PU", remote}, map[string][2]string{remote: {"up", "port-unreach"}}},
+		// The Go echo server answers from the interface's address, not
+		// from an address of the routed prefix: ask it on the link.
+		{"udp ping to an open port", []string{"-PU7", "--disable-arp-ping", up}, map[string][2]string{up: {"up", "udp-response"}}},
+		{"udp ping over ipv6", []string{"-6", "-PU", "--disable-arp-ping", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "port-unreach"}}},
 		{"echo ping over ipv6 without nd", []string{"-6", "-PE", "--disable-arp-ping", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "echo-reply"}}},
 		{"neighbour discovery", []string{"-6", tg.Addr6.String()}, map[string][2]string{tg.Addr6.String(): {"up", "nd-response"}}},
 	}

@@ -258,8 +258,8 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 			// probes become connects to their ports, as in Nmap.
 			var ports []uint16
 			for _, sl := range slots {
-				if sl.Technique == scan.Echo || sl.Technique == scan.Timestamp {
-					return nil, fmt.Errorf("-PE and -PP send raw ICMP, which this process may not (%v): %s", rawErr, privilegeHint)
+				if sl.Technique == scan.Echo || sl.Technique == scan.Timestamp || sl.Technique == scan.UDP {
+					return nil, fmt.Errorf("-PE, -PP and -PU send raw packets, which this process may not (%v): %s", rawErr, privilegeHint)
 				}
 				if !slices.Contains(ports, sl.Port) {
 					ports = append(ports, sl.Port)
@@ -278,27 +278,32 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 // discoverySlots turns -PS, -PA, -PE and -PP into discovery probes; none
 // given means Nmap's default set.
 func discoverySlots(o *Options, table *ports.Table) ([]raw.Slot, error) {
-	if o.PingUDP != nil || o.PingMask {
-		return nil, usagef("-PU and -PM are not available yet in this version of picket: use -PS, -PA, -PE or -PP")
+	if o.PingMask {
+		return nil, usagef("-PM is not available yet in this version of picket: use -PS, -PA, -PU, -PE or -PP")
 	}
 	var slots []raw.Slot
 	for _, pg := range []struct {
 		spec *string
 		tech scan.Technique
 		flag string
-	}{{o.PingSYN, scan.SYN, "-PS"}, {o.PingACK, scan.ACK, "-PA"}} {
+	}{{o.PingSYN, scan.SYN, "-PS"}, {o.PingACK, scan.ACK, "-PA"}, {o.PingUDP, scan.UDP, "-PU"}} {
 		if pg.spec == nil {
 			continue
 		}
-		list := *pg.spec
-		if list == "" {
+		list, proto := *pg.spec, result.TCP
+		if pg.tech == scan.UDP {
+			proto = result.UDP
+			if list == "" {
+				list = "40125" // Nmap's default: a port unlikely to be open
+			}
+		} else if list == "" {
 			list = "80" // Nmap's default port for -PS and -PA
 		}
-		spec, err := ports.Parse(list, table, result.TCP)
+		spec, err := ports.Parse(list, table, proto)
 		if err != nil {
 			return nil, usagef("%s%s: %v", pg.flag, list, err)
 		}
-		for p := range spec.TCP.All() {
+		for p := range spec.For(proto).All() {
 			slots = append(slots, raw.Slot{Technique: pg.tech, Port: p})
 		}
 	}

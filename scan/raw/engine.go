@@ -100,7 +100,7 @@ type Slot struct {
 
 // maxKinds bounds the techniques one run mixes: each takes a block of
 // source ports.
-const maxKinds = 4
+const maxKinds = 5
 
 func isICMP(t scan.Technique) bool { return t == scan.Echo || t == scan.Timestamp }
 
@@ -241,6 +241,10 @@ func (e *engine) template(t scan.Technique, sport uint16, src, dst netip.Addr) (
 		b, err = f.AppendEcho(nil, 0, 0, nil)
 	case scan.Timestamp:
 		b, err = f.AppendTimestamp(nil, 0, 0, 0)
+	case scan.UDP:
+		// An empty datagram, as Nmap's -PU sends to ports it has no
+		// payload for.
+		b, err = f.AppendUDP(nil, sport, 1, nil)
 	default:
 		tcp := packet.TCP{SrcPort: sport, DstPort: 1, Window: 1024}
 		switch t {
@@ -600,6 +604,8 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 			if sl.Technique == scan.ACK {
 				p.SetAck(c)
 			}
+			// A UDP probe has no sequence number: the IP ID carries the
+			// cookie, and an ICMP error quotes it back.
 			p.SetID(uint16(c >> 8))
 		}
 		b.Bufs[fill] = p.Bytes()

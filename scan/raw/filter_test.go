@@ -34,7 +34,9 @@ func TestFilter(t *testing.T) {
 		}
 		return b
 	}
-	udp, _ := f4.AppendUDP(nil, 53, 61500, []byte("x"))
+	udp, _ := f4.AppendUDP(nil, 53, 33000, []byte("x"))
+	udpOurs, _ := f4.AppendUDP(nil, 53, 61500, []byte("x"))
+	udp6, _ := f6.AppendUDP(nil, 53, 61500, []byte("x"))
 	arp, _ := (&packet.Frame{Link: packet.LinkEthernet, Src: them4, Dst: us4}).AppendARPRequest(nil)
 	fragment := tcp(f4, 61500)
 	fragment[14+6] = 0x00
@@ -54,7 +56,9 @@ func TestFilter(t *testing.T) {
 		{"icmp timestamp reply", icmp(f4, 14), true},
 		{"icmp echo request", icmp(f4, 8), false},
 		{"icmp time exceeded", icmp(f4, 11), false},
-		{"udp", udp, false},
+		{"udp elsewhere", udp, false},
+		{"udp to the scanner's ports", udpOurs, true},
+		{"ipv6 udp to the scanner's ports", udp6, true},
 		{"arp", arp, true},
 		{"ipv6 tcp to the scanner's ports", tcp(f6, 65000), true},
 		{"ipv6 tcp elsewhere", tcp(f6, 443), false},

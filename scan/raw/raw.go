@@ -157,7 +157,7 @@ func Probe(ctx context.Context, cfg Config, targets []Target, slots []Slot) (*sc
 	}
 	for _, sl := range slots {
 		switch sl.Technique {
-		case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas, scan.Echo, scan.Timestamp:
+		case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas, scan.Echo, scan.Timestamp, scan.UDP:
 		default:
 			return nil, scan.Stats{}, fmt.Errorf("raw: technique %s is not a raw probe", sl.Technique.Name())
 		}

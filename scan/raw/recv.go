@@ -55,6 +55,20 @@ func (e *engine) handle(d *packet.Decoded, frame []byte, now time.Time) {
 			return
 		}
 		e.record(int(h), uint64(h)*e.nslots+uint64(si), o, d.IP.TTL, try, now)
+	case packet.TransportUDP:
+		// A datagram back from the probed port. UDP echoes nothing of the
+		// probe but the ports, so that is all there is to check.
+		k, try, ok := e.kindTry(d.UDP.DstPort)
+		if !ok || e.kinds[k] != scan.UDP {
+			return
+		}
+		h, ok := e.hostIdx[d.IP.Src]
+		if !ok {
+			return
+		}
+		if si := e.slotIdx[k][d.UDP.SrcPort]; si >= 0 {
+			e.record(int(h), uint64(h)*e.nslots+uint64(si), scan.UDPResponse, d.IP.TTL, try, now)
+		}
 	case packet.TransportICMPv4, packet.TransportICMPv6:
 		v6 := d.Transport == packet.TransportICMPv6
 		switch typ := d.ICMP.Type; {
@@ -90,7 +104,11 @@ func (e *engine) handlePing(d *packet.Decoded, t scan.Technique, now time.Time) 
 // of our TCP probes.
 func (e *engine) handleUnreach(d *packet.Decoded, now time.Time) {
 	q := &d.Quote
-	if q.IP.Version == 0 || !q.HasSeq() {
+	switch {
+	case q.IP.Version == 0:
+		return
+	case q.Transport == packet.TransportUDP && q.HasPorts():
+	case !q.HasSeq():
 		return
 	}
 	k, try, ok := e.kindTry(q.SrcPort)
@@ -102,7 +120,15 @@ func (e *engine) handleUnreach(d *packet.Decoded, now time.Time) {
 		return
 	}
 	si := e.slotIdx[k][q.DstPort]
-	if si < 0 || q.Seq != e.cookie(q.IP.Dst, q.DstPort, q.SrcPort) {
+	if si < 0 {
+		return
+	}
+	c := e.cookie(q.IP.Dst, q.DstPort, q.SrcPort)
+	switch {
+	case q.Transport == packet.TransportTCP && q.Seq != c:
+		return
+	case q.Transport == packet.TransportUDP && q.IP.Version == 4 && uint16(q.IP.ID) != uint16(c>>8):
+		// IPv4 quotes our IP ID; IPv6 has none, and the ports must do.
 		return
 	}
 	o := scan.ICMPv4Unreach(d.ICMP.Code)

@@ -323,6 +323,11 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, opt Discover
 				reason = "syn-ack"
 			case o == scan.Reset && !opt.IgnoreRST:
 				reason = "reset"
+			case o == scan.UDPResponse:
+				reason = "udp-response"
+			case o == scan.PortUnreach && sl.Technique == scan.UDP:
+				// Only a live host says its port is closed.
+				reason = "port-unreach"
 			default:
 				continue
 			}
