@@ -13,12 +13,14 @@ import (
 	"github.com/picket-scanner/picket/service/http"
 	"github.com/picket-scanner/picket/service/httpproxy"
 	"github.com/picket-scanner/picket/service/imap"
+	"github.com/picket-scanner/picket/service/ldap"
 	"github.com/picket-scanner/picket/service/memcached"
 	"github.com/picket-scanner/picket/service/mongodb"
 	"github.com/picket-scanner/picket/service/mysql"
 	"github.com/picket-scanner/picket/service/pop3"
 	"github.com/picket-scanner/picket/service/postgresql"
 	"github.com/picket-scanner/picket/service/redis"
+	"github.com/picket-scanner/picket/service/smb"
 	"github.com/picket-scanner/picket/service/smtp"
 	"github.com/picket-scanner/picket/service/ssh"
 	"github.com/picket-scanner/picket/service/tls"
@@ -44,6 +46,8 @@ func Handshakes() []service.Handshake {
 		mongodb.Handshake,
 		dns.Handshake,
 		httpproxy.Handshake,
+		smb.Handshake,
+		ldap.Handshake,
 	}
 }
 

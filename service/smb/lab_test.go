@@ -1,0 +1,56 @@
+package smb
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/picket-scanner/picket/internal/lab"
+)
+
+// TestLabReplay runs the handshake over the lab's network, from the
+// scanner namespace, against Samba's captured answers replayed by a
+// server in a target namespace, over IPv4 and IPv6. The lab has no SMB
+// server (Samba is not one of its daemons): the real smbd was captured
+// once by TestCaptureSamba, and this test keeps the real-socket path, the
+// framing across TCP segments included, under CI.
+func TestLabReplay(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	for _, tc := range []struct {
+		file    string
+		port    uint16
+		dialect string
+	}{
+		{"samba-4.17-deb12.txt", 445, "3.1.1"},
+		{"samba-4.17-smb1.txt", 1445, "NT LM 0.12 (SMB1 only)"},
+	} {
+		if _, err := tg.ServeTCP(tc.port, replayer(readTranscript(t, "testdata/"+tc.file))); err != nil {
+			t.Fatal(err)
+		}
+		for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
+			ap := netip.AddrPortFrom(addr, tc.port)
+			var c net.Conn
+			if err := l.Scanner.Do(func() error {
+				var err error
+				c, err = net.DialTimeout("tcp", ap.String(), 5*time.Second)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			m, err := Handshake.Run(ctx, c, nil)
+			cancel()
+			c.Close()
+			if err != nil {
+				t.Fatalf("%s %s: %v", tc.file, ap, err)
+			}
+			if m.Service.Name != "microsoft-ds" || detail(m, "dialect") != tc.dialect || m.Service.Hostname != "LABSMB" {
+				t.Errorf("%s %s: %+v %v", tc.file, ap, m.Service, m.Details)
+			}
+			t.Logf("%s %s: %s %q %v", tc.file, ap, m.Service.Name, m.Service.Product, m.Details)
+		}
+	}
+}
