@@ -36,6 +36,7 @@ var levels = []struct {
 // deliberate: one handshake built on another's parser.
 var allowed = map[string]bool{
 	"service/httpproxy service/http": true,
+	"service/rdp service/tls":        true,
 }
 
 func levelOf(rel string) (int, bool) {

@@ -16,14 +16,19 @@ import (
 	"github.com/picket-scanner/picket/service/ldap"
 	"github.com/picket-scanner/picket/service/memcached"
 	"github.com/picket-scanner/picket/service/mongodb"
+	"github.com/picket-scanner/picket/service/mqtt"
 	"github.com/picket-scanner/picket/service/mysql"
 	"github.com/picket-scanner/picket/service/pop3"
 	"github.com/picket-scanner/picket/service/postgresql"
+	"github.com/picket-scanner/picket/service/rdp"
 	"github.com/picket-scanner/picket/service/redis"
+	"github.com/picket-scanner/picket/service/rsync"
 	"github.com/picket-scanner/picket/service/smb"
 	"github.com/picket-scanner/picket/service/smtp"
 	"github.com/picket-scanner/picket/service/ssh"
+	"github.com/picket-scanner/picket/service/telnet"
 	"github.com/picket-scanner/picket/service/tls"
+	"github.com/picket-scanner/picket/service/vnc"
 )
 
 // Handshakes returns the handshakes in the order they are tried where
@@ -38,12 +43,18 @@ func Handshakes() []service.Handshake {
 		pop3.Handshake,
 		imap.Handshake,
 		mysql.Handshake,
+		vnc.Handshake,
+		rsync.Handshake,
+		// Telnet last: it also claims plain text ending in a login prompt.
+		telnet.Handshake,
 		// Client speaks first.
 		http.Handshake,
 		redis.Handshake,
 		postgresql.Handshake,
 		memcached.Handshake,
 		mongodb.Handshake,
+		rdp.Handshake,
+		mqtt.Handshake,
 		dns.Handshake,
 		httpproxy.Handshake,
 		smb.Handshake,
