@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -765,5 +767,71 @@ func TestVersionDetection(t *testing.T) {
 				t.Errorf("port %d: version %q, want one with %q (dpkg)", p.Port, s.Version, w.version)
 			}
 		}
+	}
+}
+
+// TestVersionHostile runs -sV against services that try to hold a scanner:
+// a tarpit that sends one byte a second, an endless banner, garbage,
+// silence, a hang-up, an answer of huge headers. Each must come back in
+// bounded time, the others still identified, picket alive.
+func TestVersionHostile(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	endless := func(c net.Conn) {
+		buf := bytes.Repeat([]byte("SSH-2.0-"), 8192)
+		c.SetWriteDeadline(time.Now().Add(time.Minute))
+		for {
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+		}
+	}
+	garbage := func(c net.Conn) {
+		b := make([]byte, 4096)
+		for i := range b {
+			b[i] = byte(i*7 + 3)
+		}
+		c.Write(b)
+		io.Copy(io.Discard, c)
+	}
+	hugeHeaders := func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		c.Read(make([]byte, 4096))
+		c.Write([]byte("HTTP/1.1 200 OK\r\nServer: picket-lab\r\n"))
+		line := append([]byte("X-Filler: "), bytes.Repeat([]byte("a"), 8000)...)
+		line = append(line, "\r\n"...)
+		c.SetWriteDeadline(time.Now().Add(time.Minute))
+		for {
+			if _, err := c.Write(line); err != nil {
+				return
+			}
+		}
+	}
+	for port, h := range map[uint16]lab.Handler{
+		2001: lab.Slow("220 slow banner that never ends\r\n", time.Second),
+		2002: endless,
+		2003: garbage,
+		2004: lab.Silent(),
+		2005: lab.Hangup(),
+		2006: hugeHeaders,
+		2022: lab.Banner("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n"),
+	} {
+		if _, err := tg.ServeTCP(port, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js := filepath.Join(t.TempDir(), "out.jsonl")
+	start := time.Now()
+	picket(t, l, "-sV", "-p", "2001-2006,2022", "-n", "-T4", "-oJ", js, tg.Addr.String())
+	if d := time.Since(start); d > 2*time.Minute {
+		t.Errorf("-sV took %v against hostile services", d)
+	}
+	hosts, _ := readJSONL(t, js)
+	if len(hosts) != 1 || len(hosts[0].Ports) != 7 {
+		t.Fatalf("hosts %+v, want one with 7 open ports", hosts)
+	}
+	data, _ := os.ReadFile(js)
+	if !bytes.Contains(data, []byte(`"product":"OpenSSH"`)) {
+		t.Errorf("the honest SSH server among the hostile ones was not identified:\n%s", data)
 	}
 }

@@ -44,14 +44,10 @@ func runTCP(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 	if err := ctx.Err(); err != nil {
 		return service.Match{}, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer service.Watch(ctx, c)()
 	id := uint16(rand.Uint32())
 	q := Query(id)
-	c.SetWriteDeadline(service.Deadline(ctx))
-	_, err := c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(q))), q...))
-	c.SetWriteDeadline(time.Time{})
-	if err != nil {
+	if err := service.Send(ctx, c, append(binary.BigEndian.AppendUint16(nil, uint16(len(q))), q...)); err != nil {
 		return service.Match{}, fmt.Errorf("dns: send query: %w", err)
 	}
 	b, err := service.ReadAtMost(c, 2+maxMessage, service.Deadline(ctx), func(b []byte) bool {
@@ -81,8 +77,7 @@ func runTCP(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 // the port is closed (ECONNREFUSED, from an ICMP port unreachable). It
 // leaves c open.
 func ProbeUDP(ctx context.Context, c net.Conn) (service.Match, error) {
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer service.Watch(ctx, c)()
 	defer c.SetDeadline(time.Time{})
 	id := uint16(rand.Uint32())
 	q := Query(id)

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,36 +15,8 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// testdata reads a capture: "#" lines are comments, the rest hex.
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			h.WriteString(strings.Join(strings.Fields(line), ""))
-		}
-	}
-	b, err := hex.DecodeString(h.String())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
-
-// details builds Details from key, value pairs.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 const captureID = 0x1234
 
@@ -96,38 +65,38 @@ func TestParse(t *testing.T) {
 	}{
 		{
 			name: "BIND 9.18 on Debian 12, UDP",
-			in:   testdata(t, "bind-9.18.49-udp.hex"),
-			want: service.Match{Service: bind, Details: details("version.bind", "9.18.49-1~deb12u3-Debian")},
+			in:   servicetest.ReadHex(t, "bind-9.18.49-udp.hex"),
+			want: service.Match{Service: bind, Details: servicetest.Details("version.bind", "9.18.49-1~deb12u3-Debian")},
 		},
 		{
 			name: "BIND 9.18 on Debian 12, TCP",
-			in:   testdata(t, "bind-9.18.49-tcp.hex")[2:],
-			want: service.Match{Service: bind, Details: details("version.bind", "9.18.49-1~deb12u3-Debian")},
+			in:   servicetest.ReadHex(t, "bind-9.18.49-tcp.hex")[2:],
+			want: service.Match{Service: bind, Details: servicetest.Details("version.bind", "9.18.49-1~deb12u3-Debian")},
 		},
 		{
 			name: "refused, question kept",
 			in:   reply(captureID, 5, 0),
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "REFUSED")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "REFUSED")},
 		},
 		{
 			name: "not implemented, question left out",
 			in:   []byte{0x12, 0x34, 0x80, 0x04, 0, 0, 0, 0, 0, 0, 0, 0},
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "NOTIMP")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "NOTIMP")},
 		},
 		{
 			name: "unusual rcode",
 			in:   reply(captureID, 9, 0),
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "RCODE 9")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "RCODE 9")},
 		},
 		{
 			name: "empty answer",
 			in:   reply(captureID, 0, 0),
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "no answer")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "no answer")},
 		},
 		{
 			name: "version hidden",
 			in:   reply(captureID, 0x0400, 1, txtRecord("none")),
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "none")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "none")},
 		},
 		{
 			name: "several strings joined, question in capitals",
@@ -139,17 +108,17 @@ func TestParse(t *testing.T) {
 			want: service.Match{
 				Service: result.Service{Name: "domain", Product: "ISC BIND", Version: "9.16.1", ExtraInfo: "Ubuntu Linux", OSType: "Linux",
 					CPE: []string{"cpe:2.3:a:isc:bind:9.16.1:*:*:*:*:*:*:*"}},
-				Details: details("version.bind", "9.16.1-Ubuntu"),
+				Details: servicetest.Details("version.bind", "9.16.1-Ubuntu"),
 			},
 		},
 		{
 			name: "TXT string overrunning its record is cut",
 			in:   reply(captureID, 0, 1, []byte{0xc0, 0x0c, 0, 16, 0, 3, 0, 0, 0, 0, 0, 4, 9, 'a', 'b', 'c'}),
-			want: service.Match{Service: result.Service{Name: "domain"}, Details: details("version.bind", "abc")},
+			want: service.Match{Service: result.Service{Name: "domain"}, Details: servicetest.Details("version.bind", "abc")},
 		},
-		{name: "another query's reply", in: withID(testdata(t, "bind-9.18.49-udp.hex"), 1), errIs: errOtherID},
-		{name: "authors.bind", in: testdata(t, "bind-9.18.49-authors.hex"), noMatch: true},
-		{name: "version.bind in class IN", in: testdata(t, "bind-9.18.49-version-in.hex"), noMatch: true},
+		{name: "another query's reply", in: withID(servicetest.ReadHex(t, "bind-9.18.49-udp.hex"), 1), errIs: errOtherID},
+		{name: "authors.bind", in: servicetest.ReadHex(t, "bind-9.18.49-authors.hex"), noMatch: true},
+		{name: "version.bind in class IN", in: servicetest.ReadHex(t, "bind-9.18.49-version-in.hex"), noMatch: true},
 		{name: "echo of the query", in: Query(captureID), noMatch: true},
 		{name: "short", in: []byte{0x12, 0x34, 0x80}, noMatch: true},
 		{name: "no question, no error", in: []byte{0x12, 0x34, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0}, noMatch: true},
@@ -268,7 +237,7 @@ func tcpServer(t *testing.T, answer func(id uint16) []byte) func(c net.Conn) {
 }
 
 func TestRunTCP(t *testing.T) {
-	capture := testdata(t, "bind-9.18.49-tcp.hex")[2:]
+	capture := servicetest.ReadHex(t, "bind-9.18.49-tcp.hex")[2:]
 	synctest.Test(t, func(t *testing.T) {
 		a, b := net.Pipe()
 		done := make(chan struct{})
@@ -288,7 +257,7 @@ func TestRunTCP(t *testing.T) {
 
 // TestProbeUDP uses a pipe as a datagram link: each write is read whole.
 func TestProbeUDP(t *testing.T) {
-	capture := testdata(t, "bind-9.18.49-udp.hex")
+	capture := servicetest.ReadHex(t, "bind-9.18.49-udp.hex")
 	tests := []struct {
 		name  string
 		serve func(c net.Conn) // gets each query, may answer
@@ -374,66 +343,27 @@ func TestHostile(t *testing.T) {
 		name  string
 		serve func(c net.Conn)
 	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }},
+		{"silent", servicetest.Silent},
 		{"closes at once", func(c net.Conn) {}},
-		{"endless stream", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			junk := bytes.Repeat([]byte{0x3f}, 4096)
-			for {
-				if _, err := c.Write(junk); err != nil {
-					return
-				}
-			}
-		}},
-		{"one byte a second", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range testdata(t, "bind-9.18.49-tcp.hex") {
-				time.Sleep(time.Second)
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-			}
-		}},
-		{"garbage", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("\x00\x10garbage garbage!"))
-		}},
+		{"endless stream", servicetest.DrainThen(servicetest.Endless(strings.Repeat("\x3f", 4096)))},
+		{"one byte a second", servicetest.DrainThen(servicetest.Slow(string(servicetest.ReadHex(t, "bind-9.18.49-tcp.hex"))))},
+		{"garbage", servicetest.Hangup("\x00\x10garbage garbage!")},
 		{"echo", func(c net.Conn) { io.Copy(c, c) }},
-		{"length beyond the bound", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("\xff\xff\x12\x34"))
-		}},
+		{"length beyond the bound", servicetest.Hangup("\xff\xff\x12\x34")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve)
+			if err == nil {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"bind-9.18.49-udp.hex", "bind-9.18.49-authors.hex", "bind-9.18.49-version-in.hex"} {
-		f.Add(testdata(f, name))
+		f.Add(servicetest.ReadHex(f, name))
 	}
 	f.Add(reply(captureID, 5, 0))
 	f.Add(reply(captureID, 0, 1, txtRecord("9.16.1-", "Ubuntu")))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabBind9 identifies Debian's BIND in the lab over TCP and UDP, IPv4
@@ -29,16 +30,8 @@ func TestLabBind9(t *testing.T) {
 	_, debian, _ := strings.Cut(d.Version, ":")
 	for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
 		for _, proto := range []string{"tcp", "udp"} {
-			var c net.Conn
 			// The UDP socket too is made in the scanner's namespace.
-			err := l.Scanner.Do(func() error {
-				var err error
-				c, err = net.DialTimeout(proto, netip.AddrPortFrom(addr, 53).String(), 5*time.Second)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := servicetest.Dial(t, l.Scanner, proto, netip.AddrPortFrom(addr, 53))
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			var m service.Match
 			if proto == "tcp" {

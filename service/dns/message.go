@@ -132,7 +132,7 @@ func txt(rdata []byte) string {
 		sb.Write(rdata[:n])
 		rdata = rdata[n:]
 	}
-	return printable(sb.String(), 256)
+	return service.Printable(sb.String(), 256)
 }
 
 // readName reads the domain name at off in msg, following compression
@@ -177,23 +177,8 @@ func readName(msg []byte, off int) (string, int, error) {
 			if size += l + 1; size > 255 {
 				return "", 0, noMatch("name longer than 255 bytes")
 			}
-			labels = append(labels, printable(string(msg[off+1:off+1+l]), 63))
+			labels = append(labels, service.Printable(string(msg[off+1:off+1+l]), 63))
 			off += 1 + l
 		}
 	}
-}
-
-// printable returns s with anything but printable ASCII replaced, cut to
-// at most n bytes: text from the wire goes into reports.
-func printable(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	out := []byte(s)
-	for i, c := range out {
-		if c < 0x20 || c > 0x7e {
-			out[i] = '?'
-		}
-	}
-	return string(out)
 }

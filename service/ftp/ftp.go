@@ -30,7 +30,7 @@ const anonymousPassword = "picket@example.org"
 // reply (or 120, "ready soon"; 421, "too busy") that does not read like
 // SMTP's, which has the same shape.
 func Detect(banner []byte) bool {
-	if !validStart(banner) || len(banner) < 4 {
+	if !service.CodeReplyStart(banner) || len(banner) < 4 {
 		return false
 	}
 	code := string(banner[:3])
@@ -54,14 +54,14 @@ func mentionsSMTP(s string) bool {
 // not name FTP must be confirmed by the answer to USER, which SMTP and
 // other look-alikes reject as unknown.
 func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) {
-	defer watch(ctx, c)()
-	v := newConv(ctx, c, banner)
-	greet, err := v.reply()
+	defer service.Watch(ctx, c)()
+	v := service.NewConversation(ctx, c, "ftp", banner)
+	greet, err := v.ReadCodeReply()
 	if err != nil {
 		return service.Match{}, err
 	}
 	if greet.Code == 120 { // "ready in nnn minutes": the 220 follows
-		if greet, err = v.reply(); err != nil {
+		if greet, err = v.ReadCodeReply(); err != nil {
 			return service.Match{}, err
 		}
 	}
@@ -77,7 +77,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		return service.Match{}, service.ErrNoMatch
 	}
 
-	user, err := v.command("USER anonymous")
+	user, err := v.CodeCommand("USER anonymous")
 	if err != nil {
 		if named {
 			return m, nil
@@ -98,7 +98,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 	case 530:
 		anon = "refused"
 	case 331:
-		pass, err := v.command("PASS " + anonymousPassword)
+		pass, err := v.CodeCommand("PASS " + anonymousPassword)
 		if err != nil {
 			return m, nil
 		}
@@ -113,7 +113,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		m.Details = append(m.Details, service.Detail{Key: "anonymous login", Value: anon})
 	}
 
-	if syst, err := v.command("SYST"); err == nil && syst.Code == 215 {
+	if syst, err := v.CodeCommand("SYST"); err == nil && syst.Code == 215 {
 		system := syst.Text()
 		m.Details = append(m.Details, service.Detail{Key: "system", Value: system})
 		if m.Service.OSType == "" {
@@ -122,33 +122,13 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 	} else if err != nil {
 		return m, nil
 	}
-	if feat, err := v.command("FEAT"); err == nil && feat.Code == 211 {
+	if feat, err := v.CodeCommand("FEAT"); err == nil && feat.Code == 211 {
 		m.Details = append(m.Details, featureDetails(feat)...)
 	} else if err != nil {
 		return m, nil
 	}
-	v.quit()
+	v.Quit("QUIT", service.CodeReplyLen)
 	return m, nil
-}
-
-// reply reads the next reply.
-func (v *conv) reply() (Reply, error) {
-	b, err := v.read(service.Deadline(v.ctx), replyLen)
-	if err == errMalformed {
-		return Reply{}, service.ErrNoMatch
-	}
-	if err != nil {
-		return Reply{}, err
-	}
-	r, _ := ParseReply(b)
-	return r, nil
-}
-
-func (v *conv) command(cmd string) (Reply, error) {
-	if err := v.send(cmd); err != nil {
-		return Reply{}, err
-	}
-	return v.reply()
 }
 
 // systemOS maps a SYST answer (RFC 959's system names, as servers use
@@ -165,7 +145,7 @@ func systemOS(system string) string {
 
 // featureDetails lists FEAT's features (RFC 2389: one a line, each
 // indented by a space) and whether AUTH TLS (RFC 4217) is among them.
-func featureDetails(r Reply) []service.Detail {
+func featureDetails(r service.CodeReply) []service.Detail {
 	var feats []string
 	tls := false
 	for _, l := range r.Lines {
@@ -185,64 +165,22 @@ func featureDetails(r Reply) []service.Detail {
 	return d
 }
 
-// product is an FTP server known by its greeting.
-type product struct {
-	re      *regexp.Regexp // the version is its first group, if it has one
-	name    string         // as Nmap names it
-	cpe     string         // NVD's vendor:product, or ""
-	windows bool           // the product runs only on Windows
+// products are FTP servers known by their greetings.
+var products = []service.Product{
+	{Pattern: regexp.MustCompile(`\(vsFTPd (\d[\w.]*)\)`), Name: "vsftpd", CPE: "beasts:vsftpd"},
+	{Pattern: regexp.MustCompile(`ProFTPD (\d[\w.]*) Server`), Name: "ProFTPD", CPE: "proftpd:proftpd"},
+	{Pattern: regexp.MustCompile(`ProFTPD`), Name: "ProFTPD", CPE: "proftpd:proftpd"},
+	{Pattern: regexp.MustCompile(`Pure-FTPd`), Name: "Pure-FTPd", CPE: "pureftpd:pure-ftpd"},
+	{Pattern: regexp.MustCompile(`FileZilla Server(?: version)? (\d[\w.]*(?: beta)?)`), Name: "FileZilla ftpd", CPE: "filezilla-project:filezilla_server", Windows: true},
+	{Pattern: regexp.MustCompile(`FileZilla Server`), Name: "FileZilla ftpd", CPE: "filezilla-project:filezilla_server", Windows: true},
+	{Pattern: regexp.MustCompile(`Microsoft FTP Service`), Name: "Microsoft ftpd", Windows: true},
+	{Pattern: regexp.MustCompile(`Serv-U FTP Server v(\d[\w.]*)`), Name: "Serv-U ftpd", CPE: "solarwinds:serv-u", Windows: true},
 }
 
-var products = []product{
-	{re: regexp.MustCompile(`\(vsFTPd (\d[\w.]*)\)`), name: "vsftpd", cpe: "beasts:vsftpd"},
-	{re: regexp.MustCompile(`ProFTPD (\d[\w.]*) Server`), name: "ProFTPD", cpe: "proftpd:proftpd"},
-	{re: regexp.MustCompile(`ProFTPD`), name: "ProFTPD", cpe: "proftpd:proftpd"},
-	{re: regexp.MustCompile(`Pure-FTPd`), name: "Pure-FTPd", cpe: "pureftpd:pure-ftpd"},
-	{re: regexp.MustCompile(`FileZilla Server(?: version)? (\d[\w.]*(?: beta)?)`), name: "FileZilla ftpd", cpe: "filezilla-project:filezilla_server", windows: true},
-	{re: regexp.MustCompile(`FileZilla Server`), name: "FileZilla ftpd", cpe: "filezilla-project:filezilla_server", windows: true},
-	{re: regexp.MustCompile(`Microsoft FTP Service`), name: "Microsoft ftpd", windows: true},
-	{re: regexp.MustCompile(`Serv-U FTP Server v(\d[\w.]*)`), name: "Serv-U ftpd", cpe: "solarwinds:serv-u", windows: true},
-}
-
-const windowsCPE = "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"
-
-// Describe identifies the server from its greeting.
-func Describe(greet Reply) result.Service {
+// Describe identifies the server from its greeting. The CPE name takes
+// the version without FileZilla's " beta".
+func Describe(greet service.CodeReply) result.Service {
 	s := result.Service{Name: "ftp"}
-	text := greet.Text()
-	for _, p := range products {
-		sub := p.re.FindStringSubmatch(text)
-		if sub == nil {
-			continue
-		}
-		s.Product = p.name
-		if len(sub) > 1 {
-			s.Version = sub[1]
-		}
-		if p.cpe != "" {
-			cpeVersion, _, _ := strings.Cut(s.Version, " ")
-			s.CPE = append(s.CPE, cpe("a", p.cpe, cpeVersion))
-		}
-		if p.windows {
-			s.OSType = "Windows"
-			s.CPE = append(s.CPE, windowsCPE)
-		}
-		break
-	}
-	if s.OSType == "" && (strings.Contains(text, "Debian") || strings.Contains(text, "Ubuntu")) {
-		s.OSType = "Linux"
-	}
+	service.DescribeProduct(&s, greet.Text(), products, " ")
 	return s
-}
-
-// cpe makes a CPE 2.3 name. A version with characters the formatted
-// string would need to escape is left out: a wrong version is worse
-// than none.
-func cpe(part, vendorProduct, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + part + ":" + vendorProduct + ":" + version + ":*:*:*:*:*:*:*"
 }

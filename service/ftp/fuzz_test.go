@@ -1,13 +1,13 @@
 package ftp
 
 import (
-	"context"
-	"net"
 	"testing"
-	"testing/synctest"
+
+	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
-func FuzzParseReply(f *testing.F) {
+func FuzzDescribe(f *testing.F) {
 	for _, s := range []string{
 		"220 (vsFTPd 3.0.3)\r\n", "211-Features:\r\n EPRT\r\n211 End\r\n", "220-a\n220 b\n", "220\r\n", "22",
 		"220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n220 x\r\n",
@@ -15,15 +15,8 @@ func FuzzParseReply(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n := replyLen(b)
-		r, ok := ParseReply(b)
-		if ok != (n > 0) || n > len(b) {
-			t.Fatalf("replyLen %d, ParseReply ok %v", n, ok)
-		}
-		if ok {
-			if r.Code < 100 || r.Code > 599 || len(r.Lines) == 0 {
-				t.Fatalf("parsed %+v", r)
-			}
+		// The parser's own invariants: service.FuzzParseCodeReply.
+		if r, ok := service.ParseCodeReply(b); ok {
 			Describe(r)
 			featureDetails(r)
 			systemOS(r.Text())
@@ -38,13 +31,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("220 Welcome\r\n"), []byte("530 no\r\n"))
 	f.Add([]byte(""), []byte("120 soon\r\n220-a\r\n220 b\r\n"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() { drainThen(write(string(stream)))(server); close(done) }()
-			Run(context.Background(), client, banner)
-			client.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

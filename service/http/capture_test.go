@@ -13,7 +13,6 @@ import (
 	"context"
 	ctls "crypto/tls"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestCapture(t *testing.T) {
@@ -35,14 +35,7 @@ func TestCapture(t *testing.T) {
 		t.Logf("%s %s", d.Package, d.Version)
 	}
 	capture := func(name string, port uint16, tls bool, path string) {
-		var c net.Conn
-		if err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(tg.Addr, port).String(), 5*time.Second)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(tg.Addr, port))
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(3 * time.Second))
 		if tls {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestRequest(t *testing.T) {
@@ -45,25 +46,6 @@ func TestHost(t *testing.T) {
 			}
 		})
 	}
-}
-
-// pipe returns the client end of a net.Pipe whose server end serve runs
-// on; both close when the test ends, and the server's goroutine must have
-// returned by then (synctest reports it otherwise).
-func pipe(t *testing.T, serve func(net.Conn)) net.Conn {
-	t.Helper()
-	client, server := net.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		serve(server)
-	}()
-	t.Cleanup(func() {
-		client.Close()
-		server.Close()
-		<-done
-	})
-	return client
 }
 
 // readRequest reads the request's head, as a server would before
@@ -137,7 +119,7 @@ func TestRunHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				c := pipe(t, tt.serve)
+				c := servicetest.Pipe(t, tt.serve)
 				start := time.Now()
 				m, err := Handshake.Run(t.Context(), c, []byte(tt.banner))
 				within := tt.within
@@ -200,7 +182,7 @@ func hasDetail(m service.Match, k, v string) bool {
 
 func TestRunCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := pipe(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+		c := servicetest.Pipe(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(time.Second, cancel)
 		start := time.Now()
@@ -228,7 +210,7 @@ func TestRunHTTP2(t *testing.T) {
 			t.Fatal(err)
 		}
 		server := &tls.Config{NextProtos: []string{"h2"}, Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-		c := pipe(t, func(c net.Conn) {
+		c := servicetest.Pipe(t, func(c net.Conn) {
 			ts := tls.Server(c, server)
 			if ts.Handshake() == nil {
 				io.Copy(io.Discard, ts)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"github.com/picket-scanner/picket/service/tls"
 )
 
@@ -28,17 +29,7 @@ func TestLab(t *testing.T) {
 	nginx := ds[0]
 	dial := func(t *testing.T, a netip.Addr, port uint16) net.Conn {
 		t.Helper()
-		var c net.Conn
-		err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(a, port).String(), 5*time.Second)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
+		return servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(a, port))
 	}
 	wantCPE := "cpe:2.3:a:f5:nginx:" + nginx.Upstream() + ":*:*:*:*:*:*:*"
 	check := func(t *testing.T, where string, m service.Match) {

@@ -12,7 +12,6 @@ package httpproxy
 import (
 	"context"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestCapture(t *testing.T) {
@@ -31,14 +31,7 @@ func TestCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s %s", d.Package, d.Version)
-	var c net.Conn
-	if err := l.Scanner.Do(func() error {
-		var err error
-		c, err = net.DialTimeout("tcp", netip.AddrPortFrom(tg.Addr, 80).String(), 5*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(tg.Addr, 80))
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(3 * time.Second))
 	c.Write(Request(c.RemoteAddr().String()))

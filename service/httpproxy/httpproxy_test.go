@@ -17,6 +17,7 @@ import (
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
 	"github.com/picket-scanner/picket/service/http"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestRequest(t *testing.T) {
@@ -87,22 +88,6 @@ func FuzzIdentify(f *testing.F) {
 	})
 }
 
-func pipe(t *testing.T, serve func(net.Conn)) net.Conn {
-	t.Helper()
-	client, server := net.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		serve(server)
-	}()
-	t.Cleanup(func() {
-		client.Close()
-		server.Close()
-		<-done
-	})
-	return client
-}
-
 // Hostile and foreign servers end within the step deadline (fake time),
 // with no goroutine left.
 func TestRunHostile(t *testing.T) {
@@ -145,7 +130,7 @@ func TestRunHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				c := pipe(t, tt.serve)
+				c := servicetest.Pipe(t, tt.serve)
 				start := time.Now()
 				m, err := Handshake.Run(t.Context(), c, nil)
 				if took := time.Since(start); took > service.StepTimeout {
@@ -196,15 +181,7 @@ func TestLab(t *testing.T) {
 			port    uint16
 			product string // "" means ErrNoMatch
 		}{{80, ""}, {proxyPort, "tinyproxy"}} {
-			var c net.Conn
-			err := l.Scanner.Do(func() error {
-				var err error
-				c, err = net.DialTimeout("tcp", netip.AddrPortFrom(a, tc.port).String(), 5*time.Second)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(a, tc.port))
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			m, err := Handshake.Run(ctx, c, nil)
 			cancel()

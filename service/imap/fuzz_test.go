@@ -1,10 +1,9 @@
 package imap
 
 import (
-	"context"
-	"net"
 	"testing"
-	"testing/synctest"
+
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -44,13 +43,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("* OK x\r\n"), []byte("* CAPABILITY IMAP4rev1 ID\r\na1 OK\r\n* ID (\"name\" {3}\r\nabc)\r\na2 OK\r\n"))
 	f.Add([]byte(""), []byte("* BYE busy\r\n"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() { drainThen(write(string(stream)))(server); close(done) }()
-			Run(context.Background(), client, banner)
-			client.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

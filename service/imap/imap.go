@@ -5,6 +5,7 @@ package imap
 
 import (
 	"context"
+	"errors"
 	"net"
 	"regexp"
 	"slices"
@@ -47,10 +48,10 @@ func startsStatus(b []byte) bool {
 // unless the greeting listed them, asks ID if offered, and logs out. Once
 // the greeting is read, later failures only leave details out.
 func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) {
-	defer watch(ctx, c)()
-	v := newConv(ctx, c, banner)
-	line, err := v.read(service.Deadline(ctx), greetingLen)
-	if err == errMalformed {
+	defer service.Watch(ctx, c)()
+	v := service.NewConversation(ctx, c, "imap", banner)
+	line, err := v.Read(greetingLen)
+	if errors.Is(err, service.ErrMalformed) {
 		return service.Match{}, service.ErrNoMatch
 	}
 	if err != nil {
@@ -66,7 +67,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 	}
 	caps := g.Capabilities()
 	if caps == nil {
-		r, err := v.command("a1 CAPABILITY")
+		r, err := command(v, "a1 CAPABILITY")
 		if err != nil {
 			return m, nil
 		}
@@ -78,7 +79,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		m.Details = append(m.Details, capabilityDetails(caps)...)
 	}
 	if slices.ContainsFunc(caps, func(c string) bool { return strings.EqualFold(c, "ID") }) {
-		r, err := v.command("a2 ID NIL")
+		r, err := command(v, "a2 ID NIL")
 		if err != nil {
 			return m, nil
 		}
@@ -90,18 +91,18 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 			fromID(&m.Service, fields)
 		}
 	}
-	v.quit()
+	v.Quit("z LOGOUT", taggedLen("z"))
 	return m, nil
 }
 
 // command sends a tagged command and returns the responses up to and
 // including its tagged completion.
-func (v *conv) command(cmd string) ([]byte, error) {
-	if err := v.send(cmd); err != nil {
+func command(v *service.Conversation, cmd string) ([]byte, error) {
+	if err := v.Send(cmd); err != nil {
 		return nil, err
 	}
 	tag, _, _ := strings.Cut(cmd, " ")
-	return v.read(service.Deadline(v.ctx), taggedLen(tag))
+	return v.Read(taggedLen(tag))
 }
 
 // capabilityDetails lists the capabilities, whether STARTTLS (RFC 9051
@@ -166,64 +167,24 @@ func fromID(s *result.Service, fields [][2]string) {
 	}
 }
 
-// product is an IMAP server known by its greeting or its ID.
-type product struct {
-	re      *regexp.Regexp // the version is its first group, if it has one
-	name    string         // as Nmap names it
-	cpe     string         // NVD's vendor:product, or ""
-	windows bool
-}
-
-var products = []product{
+// products are IMAP servers known by their greetings or their IDs.
+var products = []service.Product{
 	// Dovecot's default greeting, "Dovecot ready." (Debian's build adds
 	// "(Debian)"), and its ID keep the version to themselves.
-	{re: regexp.MustCompile(`\bDovecot\b`), name: "Dovecot imapd", cpe: "dovecot:dovecot"},
-	{re: regexp.MustCompile(`\bCyrus IMAP(?:4|D)? v?(\d[\w.+-]*)`), name: "Cyrus imapd", cpe: "cmu:cyrus_imap_server"},
-	{re: regexp.MustCompile(`\bCyrus IMAP`), name: "Cyrus imapd", cpe: "cmu:cyrus_imap_server"},
-	{re: regexp.MustCompile(`\bCourier-IMAP\b`), name: "Courier Imapd"},
-	{re: regexp.MustCompile(`Microsoft Exchange.*IMAP4`), name: "Microsoft Exchange imapd", cpe: "microsoft:exchange_server", windows: true},
-	{re: regexp.MustCompile(`\bIMAP4rev1 (\d{4}[a-z]?\.\d+) at\b`), name: "UW imapd"},
-	{re: regexp.MustCompile(`\bZimbra\b`), name: "Zimbra imapd"},
+	{Pattern: regexp.MustCompile(`\bDovecot\b`), Name: "Dovecot imapd", CPE: "dovecot:dovecot"},
+	{Pattern: regexp.MustCompile(`\bCyrus IMAP(?:4|D)? v?(\d[\w.+-]*)`), Name: "Cyrus imapd", CPE: "cmu:cyrus_imap_server"},
+	{Pattern: regexp.MustCompile(`\bCyrus IMAP`), Name: "Cyrus imapd", CPE: "cmu:cyrus_imap_server"},
+	{Pattern: regexp.MustCompile(`\bCourier-IMAP\b`), Name: "Courier Imapd"},
+	{Pattern: regexp.MustCompile(`Microsoft Exchange.*IMAP4`), Name: "Microsoft Exchange imapd", CPE: "microsoft:exchange_server", Windows: true},
+	{Pattern: regexp.MustCompile(`\bIMAP4rev1 (\d{4}[a-z]?\.\d+) at\b`), Name: "UW imapd"},
+	{Pattern: regexp.MustCompile(`\bZimbra\b`), Name: "Zimbra imapd"},
 }
 
 // Describe identifies the server from its greeting's text (or from its
-// ID's name and version).
+// ID's name and version). The CPE name takes the version up to a '-':
+// Debian's Cyrus says "3.0.8-Debian-3.0.8-6+deb10u4".
 func Describe(text string) result.Service {
 	s := result.Service{Name: "imap"}
-	for _, p := range products {
-		sub := p.re.FindStringSubmatch(text)
-		if sub == nil {
-			continue
-		}
-		s.Product = p.name
-		if len(sub) > 1 {
-			s.Version = sub[1]
-		}
-		if p.cpe != "" {
-			// Debian's Cyrus says "3.0.8-Debian-3.0.8-6+deb10u4".
-			cpeVersion, _, _ := strings.Cut(s.Version, "-")
-			s.CPE = append(s.CPE, cpe("a", p.cpe, cpeVersion))
-		}
-		if p.windows {
-			s.OSType = "Windows"
-			s.CPE = append(s.CPE, "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*")
-		}
-		break
-	}
-	if s.OSType == "" && (strings.Contains(text, "Debian") || strings.Contains(text, "Ubuntu")) {
-		s.OSType = "Linux"
-	}
+	service.DescribeProduct(&s, text, products, "-")
 	return s
-}
-
-// cpe makes a CPE 2.3 name. A version with characters the formatted
-// string would need to escape is left out: a wrong version is worse
-// than none.
-func cpe(part, vendorProduct, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + part + ":" + vendorProduct + ":" + version + ":*:*:*:*:*:*:*"
 }

@@ -1,20 +1,16 @@
 package imap
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"slices"
-	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestParseGreeting(t *testing.T) {
@@ -150,94 +146,61 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// script builds steps from lines that start with "S " or "C ".
-func script(lines ...string) []step {
-	var steps []step
-	for _, l := range lines {
-		steps = append(steps, step{server: l[0] == 'S', data: []byte(l[2:])})
-	}
-	return steps
-}
-
-// commands reads the client's command lines in place of a recorded
-// client step and checks they are the recorded ones.
-func commands(t *testing.T) func(r *bufio.Reader, recorded []byte) error {
-	return func(r *bufio.Reader, recorded []byte) error {
-		for _, want := range strings.SplitAfter(string(recorded), "\n") {
-			if want == "" {
-				continue
-			}
-			got, err := r.ReadString('\n')
-			if err != nil {
-				return err
-			}
-			if got != want {
-				t.Errorf("client sent %q, want %q", got, want)
-			}
-		}
-		return nil
-	}
-}
-
 // TestConversations replays whole conversations: the one captured from
 // the lab's Dovecot, and hand-made ones for what it cannot show.
 func TestConversations(t *testing.T) {
 	tests := []struct {
 		name    string
-		file    string // a captured transcript, or
-		steps   []step // a hand-made one
+		file    string             // a captured transcript, or
+		steps   []servicetest.Step // a hand-made one
 		product string
 		version string
 		details []service.Detail
 		errIs   error
 	}{
-		{name: "dovecot captured", file: "testdata/dovecot-debian12.txt", product: "Dovecot imapd", details: details(
+		{name: "dovecot captured", file: "testdata/dovecot-debian12.txt", product: "Dovecot imapd", details: servicetest.Details(
 			"capabilities", "IMAP4rev1, SASL-IR, LOGIN-REFERRALS, ID, ENABLE, IDLE, LITERAL+, STARTTLS, LOGINDISABLED", "starttls", "offered", "server id", "name=Dovecot")},
-		{name: "capabilities asked, ID names the server", steps: script(
+		{name: "capabilities asked, ID names the server", steps: servicetest.Script(
 			"S * OK server ready\r\n",
 			"C a1 CAPABILITY\r\n", "S * CAPABILITY IMAP4rev1 ID AUTH=PLAIN AUTH=GSSAPI\r\na1 OK Completed\r\n",
 			"C a2 ID NIL\r\n", "S * ID (\"name\" \"Cyrus IMAPD\" \"version\" \"3.0.8-Debian-3.0.8-6+deb10u4\" \"os\" \"Linux\")\r\na2 OK Completed\r\n",
 			"C z LOGOUT\r\n", "S * BYE LOGOUT received\r\nz OK Completed\r\n"),
-			product: "Cyrus imapd", version: "3.0.8-Debian-3.0.8-6+deb10u4", details: details(
+			product: "Cyrus imapd", version: "3.0.8-Debian-3.0.8-6+deb10u4", details: servicetest.Details(
 				"capabilities", "IMAP4rev1, ID, AUTH=PLAIN, AUTH=GSSAPI", "auth mechanisms", "PLAIN GSSAPI",
 				"server id", "name=Cyrus IMAPD, version=3.0.8-Debian-3.0.8-6+deb10u4, os=Linux")},
-		{name: "no ID offered", steps: script(
+		{name: "no ID offered", steps: servicetest.Script(
 			"S * OK [CAPABILITY IMAP4rev1 STARTTLS] Courier-IMAP ready.\r\n",
 			"C z LOGOUT\r\n", "S * BYE Courier-IMAP server shutting down\r\nz OK LOGOUT completed\r\n"),
-			product: "Courier Imapd", details: details("capabilities", "IMAP4rev1, STARTTLS", "starttls", "offered")},
-		{name: "ID says nothing", steps: script(
+			product: "Courier Imapd", details: servicetest.Details("capabilities", "IMAP4rev1, STARTTLS", "starttls", "offered")},
+		{name: "ID says nothing", steps: servicetest.Script(
 			"S * OK [CAPABILITY IMAP4rev1 ID] Dovecot ready.\r\n",
 			"C a2 ID NIL\r\n", "S * ID NIL\r\na2 OK\r\n",
 			"C z LOGOUT\r\n", "S z OK\r\n"),
-			product: "Dovecot imapd", details: details("capabilities", "IMAP4rev1, ID")},
-		{name: "bye", steps: script("S * BYE Dovecot: too many connections\r\n"), product: "Dovecot imapd"},
-		{name: "pop3", steps: script("S +OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
-		{name: "other status", steps: script("S * NO go away\r\n"), errIs: service.ErrNoMatch},
+			product: "Dovecot imapd", details: servicetest.Details("capabilities", "IMAP4rev1, ID")},
+		{name: "bye", steps: servicetest.Script("S * BYE Dovecot: too many connections\r\n"), product: "Dovecot imapd"},
+		{name: "pop3", steps: servicetest.Script("S +OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
+		{name: "other status", steps: servicetest.Script("S * NO go away\r\n"), errIs: service.ErrNoMatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			steps := tt.steps
 			if tt.file != "" {
-				steps = readTranscript(t, tt.file)
+				steps = servicetest.ReadTranscript(t, tt.file)
 			}
-			synctest.Test(t, func(t *testing.T) {
-				c := replay(steps, commands(t))
-				defer c.Close()
-				m, err := Run(context.Background(), c, nil)
-				if tt.errIs != nil {
-					if !errors.Is(err, tt.errIs) {
-						t.Fatalf("err %v, want %v", err, tt.errIs)
-					}
-					return
+			m, err := servicetest.Converse(t, steps, servicetest.CommandLines, Run, nil)
+			if tt.errIs != nil {
+				if !errors.Is(err, tt.errIs) {
+					t.Fatalf("err %v, want %v", err, tt.errIs)
 				}
-				s := m.Service
-				if err != nil || s.Name != "imap" || s.Product != tt.product || s.Version != tt.version {
-					t.Fatalf("got %+v, %v; want imap, %q %q", s, err, tt.product, tt.version)
-				}
-				if !slices.Equal(m.Details, tt.details) {
-					t.Errorf("details %q\nwant    %q", m.Details, tt.details)
-				}
-			})
+				return
+			}
+			s := m.Service
+			if err != nil || s.Name != "imap" || s.Product != tt.product || s.Version != tt.version {
+				t.Fatalf("got %+v, %v; want imap, %q %q", s, err, tt.product, tt.version)
+			}
+			if !slices.Equal(m.Details, tt.details) {
+				t.Errorf("details %q\nwant    %q", m.Details, tt.details)
+			}
 		})
 	}
 }
@@ -247,18 +210,11 @@ func TestConversations(t *testing.T) {
 func TestBannerShapes(t *testing.T) {
 	greeting := "* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot (Debian) ready.\r\n"
 	for _, cut := range []int{0, 1, 20, len(greeting)} {
-		synctest.Test(t, func(t *testing.T) {
-			steps := script("S "+greeting[cut:], "C z LOGOUT\r\n", "S z OK\r\n")
-			if cut == len(greeting) {
-				steps = steps[1:] // a pipe's empty write waits for a reader
-			}
-			c := replay(steps, commands(t))
-			defer c.Close()
-			m, err := Run(context.Background(), c, []byte(greeting[:cut]))
-			if err != nil || m.Service.Product != "Dovecot imapd" || detail(m, "starttls") != "offered" {
-				t.Errorf("cut at %d: %+v, %v", cut, m, err)
-			}
-		})
+		banner, steps := servicetest.CutBanner(greeting, cut, "C z LOGOUT\r\n", "S z OK\r\n")
+		m, err := servicetest.Converse(t, steps, servicetest.CommandLines, Run, banner)
+		if err != nil || m.Service.Product != "Dovecot imapd" || servicetest.Detail(m, "starttls") != "offered" {
+			t.Errorf("cut at %d: %+v, %v", cut, m, err)
+		}
 	}
 }
 
@@ -267,112 +223,19 @@ func TestBannerShapes(t *testing.T) {
 // and a goroutine left blocked fails the test.
 func TestHostile(t *testing.T) {
 	dovecot := "* OK Dovecot ready.\r\n"
-	tests := []struct {
-		name   string
-		banner string
-		serve  func(c net.Conn)
-		match  bool // the greeting sufficed, details may be missing
-		errIs  error
-	}{
-		{name: "silent", serve: silent, errIs: os.ErrDeadlineExceeded},
-		{name: "closes at once", serve: func(c net.Conn) { c.Close() }, errIs: io.ErrUnexpectedEOF},
-		{name: "endless line", serve: endless("* OK aaaa"), errIs: errTooLong},
-		{name: "greeting one byte a second", serve: slow(dovecot), errIs: os.ErrDeadlineExceeded},
-		{name: "garbage", serve: endless("\x00\xff"), errIs: service.ErrNoMatch},
-		{name: "named, then silent", banner: dovecot, serve: silent, match: true},
-		{name: "named, then closes", banner: dovecot, serve: func(c net.Conn) { c.Close() }, match: true},
-		{name: "named, then endless untagged", banner: dovecot, serve: drainThen(endless("* CAPABILITY IMAP4rev1\r\n")), match: true},
-		{name: "named, then an endless literal", banner: dovecot, serve: drainThen(func(c net.Conn) { c.Write([]byte("* X {60000}\r\n")); endless("x")(c) }), match: true},
-		{name: "named, then slow", banner: dovecot, serve: drainThen(slow("* CAPABILITY IMAP4rev1 ID\r\na1 OK\r\n")), match: true},
-		{name: "named, then garbage", banner: dovecot, serve: drainThen(endless("garbage\r\n")), match: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() { tt.serve(server); close(done) }()
-				start := time.Now()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				took := time.Since(start)
-				client.Close()
-				<-done
-				if took > 3*service.StepTimeout {
-					t.Errorf("took %v", took)
-				}
-				if tt.match {
-					if err != nil || m.Service.Product != "Dovecot imapd" {
-						t.Fatalf("got %+v, %v; want the greeting's match", m.Service, err)
-					}
-					return
-				}
-				if !errors.Is(err, tt.errIs) {
-					t.Fatalf("err %v, want %v", err, tt.errIs)
-				}
-			})
-		})
-	}
-}
-
-func TestContextCancel(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		client, server := net.Pipe()
-		defer client.Close()
-		go silent(server)
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(time.Second, cancel)
-		start := time.Now()
-		if _, err := Run(ctx, client, nil); err == nil || time.Since(start) > 2*time.Second {
-			t.Errorf("after cancel: %v, %v", err, time.Since(start))
-		}
+	servicetest.Hostile(t, Run, 3*service.StepTimeout, "Dovecot imapd", []servicetest.HostileCase{
+		{Name: "silent", Serve: servicetest.Silent, ErrIs: os.ErrDeadlineExceeded},
+		{Name: "closes at once", Serve: func(c net.Conn) { c.Close() }, ErrIs: io.ErrUnexpectedEOF},
+		{Name: "endless line", Serve: servicetest.Endless("* OK aaaa"), ErrIs: service.ErrTooLong},
+		{Name: "greeting one byte a second", Serve: servicetest.Slow(dovecot), ErrIs: os.ErrDeadlineExceeded},
+		{Name: "garbage", Serve: servicetest.Endless("\x00\xff"), ErrIs: service.ErrNoMatch},
+		{Name: "named, then silent", Banner: dovecot, Serve: servicetest.Silent, Match: true},
+		{Name: "named, then closes", Banner: dovecot, Serve: func(c net.Conn) { c.Close() }, Match: true},
+		{Name: "named, then endless untagged", Banner: dovecot, Serve: servicetest.DrainThen(servicetest.Endless("* CAPABILITY IMAP4rev1\r\n")), Match: true},
+		{Name: "named, then an endless literal", Banner: dovecot, Serve: servicetest.DrainThen(func(c net.Conn) { c.Write([]byte("* X {60000}\r\n")); servicetest.Endless("x")(c) }), Match: true},
+		{Name: "named, then slow", Banner: dovecot, Serve: servicetest.DrainThen(servicetest.Slow("* CAPABILITY IMAP4rev1 ID\r\na1 OK\r\n")), Match: true},
+		{Name: "named, then garbage", Banner: dovecot, Serve: servicetest.DrainThen(servicetest.Endless("garbage\r\n")), Match: true},
 	})
 }
 
-// Fake servers for TestHostile. Each returns once the client end is
-// closed.
-
-func silent(c net.Conn) { io.Copy(io.Discard, c); c.Close() }
-
-func write(s string) func(net.Conn) {
-	return func(c net.Conn) { c.Write([]byte(s)); silent(c) }
-}
-
-func endless(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for {
-			if _, err := c.Write([]byte(s)); err != nil {
-				return
-			}
-		}
-	}
-}
-
-func slow(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i := range len(s) {
-			time.Sleep(time.Second)
-			if _, err := c.Write([]byte{s[i]}); err != nil {
-				return
-			}
-		}
-		silent(c)
-	}
-}
-
-// drainThen reads what the client sends in the background while serve
-// talks: a pipe's writes wait for a reader.
-func drainThen(serve func(net.Conn)) func(net.Conn) {
-	return func(c net.Conn) {
-		go io.Copy(io.Discard, c)
-		serve(c)
-	}
-}
-
-// details builds the expected details from keys and values in turn.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
+func TestContextCancel(t *testing.T) { servicetest.ContextCancel(t, Run) }

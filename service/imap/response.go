@@ -49,7 +49,7 @@ func ParseGreeting(line []byte) (g Greeting, ok bool) {
 // Capabilities returns the capabilities a greeting's response code
 // lists, or nil.
 func (g Greeting) Capabilities() []string {
-	if rest, ok := cutWord(g.Code, "CAPABILITY"); ok {
+	if rest, ok := service.CutWord(g.Code, "CAPABILITY"); ok {
 		return strings.Fields(rest)
 	}
 	return nil
@@ -129,7 +129,7 @@ func untagged(responses []byte, kind string) []string {
 	for _, l := range strings.Split(string(responses), "\n") {
 		l = strings.TrimRight(l, "\r")
 		if rest, ok := strings.CutPrefix(l, "* "); ok {
-			if text, ok := cutWord(rest, kind); ok {
+			if text, ok := service.CutWord(rest, kind); ok {
 				out = append(out, text)
 			}
 		}
@@ -187,13 +187,4 @@ func pairs(tokens []string, atom []bool) [][2]string {
 		}
 	}
 	return out
-}
-
-// cutWord returns what follows keyword (any case) at the start of s.
-func cutWord(s, keyword string) (string, bool) {
-	word, rest, _ := strings.Cut(s, " ")
-	if !strings.EqualFold(word, keyword) {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
 }

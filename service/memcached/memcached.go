@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/picket-scanner/picket/service"
 )
@@ -54,12 +53,8 @@ func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 	if err := ctx.Err(); err != nil {
 		return service.Match{}, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	c.SetWriteDeadline(service.Deadline(ctx))
-	_, err := c.Write([]byte(probe))
-	c.SetWriteDeadline(time.Time{})
-	if err != nil {
+	defer service.Watch(ctx, c)()
+	if err := service.Send(ctx, c, []byte(probe)); err != nil {
 		return service.Match{}, fmt.Errorf("memcached: send version: %w", err)
 	}
 	b, err := service.ReadAtMost(c, maxRead, service.Deadline(ctx), func(b []byte) bool {
@@ -130,7 +125,7 @@ func nextLine(b []byte) (string, []byte, error) {
 		}
 		return "", nil, errShort
 	}
-	if i > maxLine || !isText(b[:i]) {
+	if i > maxLine || !service.IsText(b[:i]) {
 		return "", nil, noMatch("line not text")
 	}
 	return string(b[:i]), b[i+2:], nil
@@ -141,7 +136,7 @@ func (r Reply) Match() service.Match {
 	var m service.Match
 	s := &m.Service
 	s.Name, s.Product, s.Version = "memcached", "Memcached", r.Version
-	if v := numeric(r.Version); v != "" {
+	if v := service.NumericPrefix(r.Version); v != "" {
 		s.CPE = []string{"cpe:2.3:a:memcached:memcached:" + v + ":*:*:*:*:*:*:*"}
 	}
 	switch {
@@ -159,23 +154,4 @@ func (r Reply) Match() service.Match {
 		}
 	}
 	return m
-}
-
-// numeric returns the leading digits and dots of v.
-func numeric(v string) string {
-	i := 0
-	for i < len(v) && (v[i] == '.' || '0' <= v[i] && v[i] <= '9') {
-		i++
-	}
-	return strings.Trim(v[:i], ".")
-}
-
-// isText reports whether b is printable ASCII.
-func isText(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }

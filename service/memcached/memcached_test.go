@@ -2,13 +2,9 @@ package memcached
 
 import (
 	"bytes"
-	"context"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,36 +13,8 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// testdata reads a capture: "#" lines are comments, the rest hex.
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			h.WriteString(strings.Join(strings.Fields(line), ""))
-		}
-	}
-	b, err := hex.DecodeString(h.String())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
-
-// details builds Details from key, value pairs.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func svc(version string) result.Service {
 	s := result.Service{Name: "memcached", Product: "Memcached", Version: version}
@@ -57,7 +25,7 @@ func svc(version string) result.Service {
 }
 
 func TestParseMatch(t *testing.T) {
-	deb12 := testdata(t, "memcached-1.6.18.hex")
+	deb12 := servicetest.ReadHex(t, "memcached-1.6.18.hex")
 	tests := []struct {
 		name    string
 		in      []byte
@@ -67,13 +35,13 @@ func TestParseMatch(t *testing.T) {
 		{
 			name: "memcached 1.6.18 on Debian 12",
 			in:   deb12,
-			want: service.Match{Service: svc("1.6.18"), Details: details(
+			want: service.Match{Service: svc("1.6.18"), Details: servicetest.Details(
 				"authentication", "not required", "uptime", "2 seconds", "libevent", "2.1.12-stable", "pointer size", "64 bits")},
 		},
 		{
 			name: "stats cut short",
 			in:   deb12[:200],
-			want: service.Match{Service: svc("1.6.18"), Details: details(
+			want: service.Match{Service: svc("1.6.18"), Details: servicetest.Details(
 				"authentication", "not required", "uptime", "2 seconds", "libevent", "2.1.12-stable", "pointer size", "64 bits")},
 		},
 		{
@@ -84,15 +52,15 @@ func TestParseMatch(t *testing.T) {
 		{
 			name: "authentication required",
 			in:   []byte("CLIENT_ERROR unauthenticated\r\n"),
-			want: service.Match{Service: svc(""), Details: details("authentication", "required")},
+			want: service.Match{Service: svc(""), Details: servicetest.Details("authentication", "required")},
 		},
 		{
 			name: "version answered, stats needs authentication",
 			in:   []byte("VERSION 1.6.21\r\nCLIENT_ERROR unauthenticated\r\n"),
-			want: service.Match{Service: svc("1.6.21"), Details: details("authentication", "required")},
+			want: service.Match{Service: svc("1.6.21"), Details: servicetest.Details("authentication", "required")},
 		},
 		{name: "empty", noMatch: true},
-		{name: "unknown commands", in: testdata(t, "memcached-1.6.18-unknown.hex"), noMatch: true},
+		{name: "unknown commands", in: servicetest.ReadHex(t, "memcached-1.6.18-unknown.hex"), noMatch: true},
 		{name: "version not a number", in: []byte("VERSION x\r\nEND\r\n"), noMatch: true},
 		{name: "Redis", in: []byte("-ERR unknown command 'version'\r\n"), noMatch: true},
 		{name: "HTTP", in: []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), noMatch: true},
@@ -132,22 +100,8 @@ func TestEndlessStats(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, b := net.Pipe()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer b.Close()
-			req := make([]byte, len(probe))
-			if _, err := io.ReadFull(b, req); err != nil || string(req) != probe {
-				t.Errorf("request %q, %v", req, err)
-				return
-			}
-			b.Write(testdata(t, "memcached-1.6.18.hex"))
-			io.Copy(io.Discard, b)
-		}()
-		m, err := Handshake.Run(t.Context(), a, nil)
-		a.Close()
-		<-done
+		c := servicetest.Pipe(t, servicetest.Answer(t, probe, servicetest.ReadHex(t, "memcached-1.6.18.hex")))
+		m, err := Handshake.Run(t.Context(), c, nil)
 		if err != nil || m.Service.Version != "1.6.18" {
 			t.Errorf("got %+v, %v", m, err)
 		}
@@ -163,17 +117,9 @@ func TestHostile(t *testing.T) {
 		serve func(c net.Conn)
 		match bool
 	}{
-		{name: "silent", serve: func(c net.Conn) { io.Copy(io.Discard, c) }},
+		{name: "silent", serve: servicetest.Silent},
 		{name: "closes at once", serve: func(c net.Conn) {}},
-		{name: "endless stream", serve: func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			junk := bytes.Repeat([]byte("VERSION "), 512)
-			for {
-				if _, err := c.Write(junk); err != nil {
-					return
-				}
-			}
-		}},
+		{name: "endless stream", serve: servicetest.DrainThen(servicetest.Endless(strings.Repeat("VERSION ", 512)))},
 		{name: "endless stats", match: true, serve: func(c net.Conn) {
 			go io.Copy(io.Discard, c)
 			c.Write([]byte("VERSION 1.6.18\r\n"))
@@ -183,49 +129,21 @@ func TestHostile(t *testing.T) {
 				}
 			}
 		}},
-		{name: "one byte a second", serve: func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range []byte("VERSION 1.6.18\r\n") {
-				time.Sleep(time.Second)
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-			}
-		}},
-		{name: "garbage", serve: func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("\x00\xff\xfeVERSION garbage\r\n"))
-		}},
+		{name: "one byte a second", serve: servicetest.DrainThen(servicetest.Slow(string([]byte("VERSION 1.6.18\r\n"))))},
+		{name: "garbage", serve: servicetest.Hangup("\x00\xff\xfeVERSION garbage\r\n")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if (err == nil) != tt.match {
-					t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve)
+			if (err == nil) != tt.match {
+				t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
+			}
 		})
 	}
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(testdata(f, "memcached-1.6.18.hex"))
+	f.Add(servicetest.ReadHex(f, "memcached-1.6.18.hex"))
 	f.Add([]byte("CLIENT_ERROR unauthenticated\r\n"))
 	f.Add([]byte("VERSION 1.4.25\r\nERROR\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {

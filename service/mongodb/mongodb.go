@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/picket-scanner/picket/service"
 )
@@ -67,8 +65,7 @@ func noMatch(why string) error {
 }
 
 func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer service.Watch(ctx, c)()
 	reply, err := roundTrip(ctx, c, opQueryMsg(isMasterID, field{"isMaster", int32(1)}))
 	if err != nil {
 		return service.Match{}, err
@@ -91,13 +88,7 @@ func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 
 // roundTrip sends a request and reads one reply message.
 func roundTrip(ctx context.Context, c net.Conn, req []byte) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	c.SetWriteDeadline(service.Deadline(ctx))
-	_, err := c.Write(req)
-	c.SetWriteDeadline(time.Time{})
-	if err != nil {
+	if err := service.Send(ctx, c, req); err != nil {
 		return nil, fmt.Errorf("mongodb: send: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -222,7 +213,7 @@ func ParseIsMaster(b []byte, id int32) (Hello, error) {
 			h.Router = s == "isdbgrid"
 		case "setName":
 			s, _ := e.str()
-			h.SetName = printable(s, 64)
+			h.SetName = service.Printable(s, 64)
 		case "maxWireVersion", "minWireVersion":
 			if n, isNum := e.number(); isNum && n >= 0 && n < 1000 {
 				if e.name == "maxWireVersion" {
@@ -233,7 +224,7 @@ func ParseIsMaster(b []byte, id int32) (Hello, error) {
 			}
 		case "errmsg":
 			s, _ := e.str()
-			h.Error = printable(s, 200)
+			h.Error = service.Printable(s, 200)
 		}
 		return true
 	})
@@ -256,7 +247,7 @@ func (h *Hello) parseBuildInfo(b []byte, id int32) {
 	elements(doc, func(e element) bool {
 		switch e.name {
 		case "version":
-			if s, _ := e.str(); s != "" && s[0] >= '0' && s[0] <= '9' && isText(s) && len(s) <= 64 {
+			if s, _ := e.str(); s != "" && s[0] >= '0' && s[0] <= '9' && service.IsText(s) && len(s) <= 64 {
 				h.Version = s
 			}
 		case "modules":
@@ -305,7 +296,7 @@ func (h Hello) Match() service.Match {
 	if s.Version == "" {
 		s.Version = wireRange(h.MaxWire)
 	}
-	if v := numeric(h.Version); v != "" {
+	if v := service.NumericPrefix(h.Version); v != "" {
 		s.CPE = []string{"cpe:2.3:a:mongodb:mongodb:" + v + ":*:*:*:*:*:*:*"}
 	}
 	if h.Enterprise {
@@ -341,37 +332,4 @@ func (h Hello) Match() service.Match {
 		m.Details = append(m.Details, service.Detail{Key: "error", Value: h.Error})
 	}
 	return m
-}
-
-// numeric returns the leading digits and dots of v.
-func numeric(v string) string {
-	i := 0
-	for i < len(v) && (v[i] == '.' || '0' <= v[i] && v[i] <= '9') {
-		i++
-	}
-	return strings.Trim(v[:i], ".")
-}
-
-func isText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// printable returns s with anything but printable ASCII replaced, cut to
-// at most n bytes: text from the wire goes into reports.
-func printable(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	out := []byte(s)
-	for i, c := range out {
-		if c < 0x20 || c > 0x7e {
-			out[i] = '?'
-		}
-	}
-	return string(out)
 }

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,36 +16,8 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// testdata reads a fixture: "#" lines are comments, the rest hex.
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			h.WriteString(strings.Join(strings.Fields(line), ""))
-		}
-	}
-	b, err := hex.DecodeString(h.String())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
-
-// details builds Details from key, value pairs.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 // reply wraps a document in an OP_REPLY to request to.
 func reply(to int32, doc []byte) []byte {
@@ -69,44 +39,44 @@ func TestParse(t *testing.T) {
 	}{
 		{
 			name:      "MongoDB 7.0 standalone",
-			isMaster:  testdata(t, "mongodb-7.0-ismaster.hex"),
-			buildInfo: testdata(t, "mongodb-7.0-buildinfo.hex"),
+			isMaster:  servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex"),
+			buildInfo: servicetest.ReadHex(t, "mongodb-7.0-buildinfo.hex"),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "7.0.5", CPE: []string{"cpe:2.3:a:mongodb:mongodb:7.0.5:*:*:*:*:*:*:*"}},
-				Details: details("wire versions", "0-21", "role", "standalone"),
+				Details: servicetest.Details("wire versions", "0-21", "role", "standalone"),
 			},
 		},
 		{
 			name:     "MongoDB 7.0, buildInfo lost",
-			isMaster: testdata(t, "mongodb-7.0-ismaster.hex"),
+			isMaster: servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex"),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "7.0.x"},
-				Details: details("wire versions", "0-21", "role", "standalone"),
+				Details: servicetest.Details("wire versions", "0-21", "role", "standalone"),
 			},
 		},
 		{
 			name:      "MongoDB Enterprise 3.4 replica set primary",
-			isMaster:  testdata(t, "mongodb-3.4-rs-ismaster.hex"),
-			buildInfo: testdata(t, "mongodb-3.4-buildinfo.hex"),
+			isMaster:  servicetest.ReadHex(t, "mongodb-3.4-rs-ismaster.hex"),
+			buildInfo: servicetest.ReadHex(t, "mongodb-3.4-buildinfo.hex"),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "3.4.24", ExtraInfo: "Enterprise", CPE: []string{"cpe:2.3:a:mongodb:mongodb:3.4.24:*:*:*:*:*:*:*"}},
-				Details: details("wire versions", "0-5", "role", "replica set primary", "replica set", "rs0"),
+				Details: servicetest.Details("wire versions", "0-5", "role", "replica set primary", "replica set", "rs0"),
 			},
 		},
 		{
 			name:     "MongoDB 4.4 mongos",
-			isMaster: testdata(t, "mongodb-4.4-mongos-ismaster.hex"),
+			isMaster: servicetest.ReadHex(t, "mongodb-4.4-mongos-ismaster.hex"),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "4.4.x"},
-				Details: details("wire versions", "0-9", "role", "mongos router"),
+				Details: servicetest.Details("wire versions", "0-9", "role", "mongos router"),
 			},
 		},
 		{
 			name:     "isMaster refused",
-			isMaster: testdata(t, "mongodb-unauthorized.hex"),
+			isMaster: servicetest.ReadHex(t, "mongodb-unauthorized.hex"),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB"},
-				Details: details("error", "command isMaster requires authentication"),
+				Details: servicetest.Details("error", "command isMaster requires authentication"),
 			},
 		},
 		{
@@ -114,34 +84,34 @@ func TestParse(t *testing.T) {
 			isMaster: reply(1, appendDoc(nil, field{"maxWireVersion", int32(40)}, field{"ok", int32(1)})),
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "later than 8.0"},
-				Details: details("wire versions", "0-40"),
+				Details: servicetest.Details("wire versions", "0-40"),
 			},
 		},
 		{
 			name:      "buildInfo answering another request",
-			isMaster:  testdata(t, "mongodb-7.0-ismaster.hex"),
-			buildInfo: testdata(t, "mongodb-3.4-buildinfo.hex")[:0:0],
+			isMaster:  servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex"),
+			buildInfo: servicetest.ReadHex(t, "mongodb-3.4-buildinfo.hex")[:0:0],
 			want: service.Match{
 				Service: result.Service{Name: "mongodb", Product: "MongoDB", Version: "7.0.x"},
-				Details: details("wire versions", "0-21", "role", "standalone"),
+				Details: servicetest.Details("wire versions", "0-21", "role", "standalone"),
 			},
 		},
 		{name: "empty", noMatch: true},
-		{name: "truncated", isMaster: testdata(t, "mongodb-7.0-ismaster.hex")[:100], noMatch: true},
-		{name: "reply to another request", isMaster: testdata(t, "mongodb-3.4-buildinfo.hex"), noMatch: true},
+		{name: "truncated", isMaster: servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex")[:100], noMatch: true},
+		{name: "reply to another request", isMaster: servicetest.ReadHex(t, "mongodb-3.4-buildinfo.hex"), noMatch: true},
 		{name: "buildInfo instead of isMaster", isMaster: reply(1, appendDoc(nil, field{"version", "7.0.5"}, field{"ok", int32(1)})), noMatch: true},
 		{name: "ok 0 without errmsg", isMaster: reply(1, appendDoc(nil, field{"ok", int32(0)})), noMatch: true},
 		{name: "no ok", isMaster: reply(1, appendDoc(nil, field{"maxWireVersion", int32(9)})), noMatch: true},
 		{name: "HTTP", isMaster: []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), noMatch: true},
 		{name: "huge length", isMaster: []byte("\xff\xff\xff\x7f\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"), noMatch: true},
 		{name: "unknown opcode", isMaster: func() []byte {
-			b := testdata(t, "mongodb-7.0-ismaster.hex")
+			b := servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex")
 			b = bytes.Clone(b)
 			b[12] = 0xd4
 			return b
 		}(), noMatch: true},
 		{name: "document length past the message", isMaster: func() []byte {
-			b := bytes.Clone(testdata(t, "mongodb-7.0-ismaster.hex"))
+			b := bytes.Clone(servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex"))
 			b[36] = 0xff
 			return b
 		}(), noMatch: true},
@@ -181,7 +151,7 @@ func TestBSON(t *testing.T) {
 	}
 
 	// Every type the decoder knows, then malformed documents.
-	all := testdata(t, "bson-all-types.hex")
+	all := servicetest.ReadHex(t, "bson-all-types.hex")
 	var types []byte
 	if err := elements(all, func(e element) bool { types = append(types, e.typ); return true }); err != nil {
 		t.Fatalf("all types: %v", err)
@@ -245,9 +215,9 @@ func TestRun(t *testing.T) {
 		steps   []step
 		version string
 	}{
-		{"7.0: buildInfo in OP_MSG", []step{{opQuery, testdata(t, "mongodb-7.0-ismaster.hex")}, {opMsg, testdata(t, "mongodb-7.0-buildinfo.hex")}}, "7.0.5"},
-		{"3.4: buildinfo in OP_QUERY", []step{{opQuery, testdata(t, "mongodb-3.4-rs-ismaster.hex")}, {opQuery, testdata(t, "mongodb-3.4-buildinfo.hex")}}, "3.4.24"},
-		{"buildInfo unanswered", []step{{opQuery, testdata(t, "mongodb-7.0-ismaster.hex")}}, "7.0.x"},
+		{"7.0: buildInfo in OP_MSG", []step{{opQuery, servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex")}, {opMsg, servicetest.ReadHex(t, "mongodb-7.0-buildinfo.hex")}}, "7.0.5"},
+		{"3.4: buildinfo in OP_QUERY", []step{{opQuery, servicetest.ReadHex(t, "mongodb-3.4-rs-ismaster.hex")}, {opQuery, servicetest.ReadHex(t, "mongodb-3.4-buildinfo.hex")}}, "3.4.24"},
+		{"buildInfo unanswered", []step{{opQuery, servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex")}}, "7.0.x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,61 +250,25 @@ func TestHostile(t *testing.T) {
 		name  string
 		serve func(c net.Conn)
 	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }},
+		{"silent", servicetest.Silent},
 		{"closes at once", func(c net.Conn) {}},
-		{"endless stream", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			junk := bytes.Repeat([]byte{0, 0, 1, 0}, 1024)
-			for {
-				if _, err := c.Write(junk); err != nil {
-					return
-				}
-			}
-		}},
-		{"one byte a second", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range testdata(t, "mongodb-7.0-ismaster.hex") {
-				time.Sleep(time.Second)
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-			}
-		}},
-		{"garbage", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("\x20\x00\x00\x00garbage garbage garbage garbage"))
-		}},
+		{"endless stream", servicetest.DrainThen(servicetest.Endless(strings.Repeat("\x00\x00\x01\x00", 1024)))},
+		{"one byte a second", servicetest.DrainThen(servicetest.Slow(string(servicetest.ReadHex(t, "mongodb-7.0-ismaster.hex"))))},
+		{"garbage", servicetest.Hangup("\x20\x00\x00\x00garbage garbage garbage garbage")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve)
+			if err == nil {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
 
 func FuzzParseIsMaster(f *testing.F) {
 	for _, name := range []string{"mongodb-7.0-ismaster.hex", "mongodb-3.4-rs-ismaster.hex", "mongodb-4.4-mongos-ismaster.hex", "mongodb-unauthorized.hex"} {
-		f.Add(testdata(f, name))
+		f.Add(servicetest.ReadHex(f, name))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := ParseIsMaster(b, isMasterID)
@@ -349,7 +283,7 @@ func FuzzParseIsMaster(f *testing.F) {
 }
 
 func FuzzBSON(f *testing.F) {
-	f.Add(testdata(f, "bson-all-types.hex"))
+	f.Add(servicetest.ReadHex(f, "bson-all-types.hex"))
 	f.Add(appendDoc(nil, field{"isMaster", int32(1)}, field{"$db", "admin"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		elements(b, func(e element) bool {

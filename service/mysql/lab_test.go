@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabMariaDB identifies Debian's MariaDB in the lab, over IPv4 and
@@ -56,15 +56,7 @@ func TestLabMariaDB(t *testing.T) {
 // labRun connects from ns and runs the handshake as the engine does.
 func labRun(t *testing.T, ns *lab.Namespace, ap netip.AddrPort) service.Match {
 	t.Helper()
-	var c net.Conn
-	err := ns.Do(func() error {
-		var err error
-		c, err = net.DialTimeout("tcp", ap.String(), 5*time.Second)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := servicetest.Dial(t, ns, "tcp", ap)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

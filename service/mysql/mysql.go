@@ -202,7 +202,7 @@ func parseGreeting(p []byte) (Greeting, error) {
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
 		}
-		g.AuthPlugin = printable(name, 64)
+		g.AuthPlugin = service.Printable(name, 64)
 	}
 	return g, nil
 }
@@ -217,10 +217,10 @@ func parseError(p []byte) (Greeting, error) {
 		msg = msg[6:] // SQL state, sent only after a 4.1 handshake
 	}
 	// Server errors are numbered from 1000; a message of text must follow.
-	if g.ErrorCode < 1000 || len(msg) < 4 || !isText(msg) {
+	if g.ErrorCode < 1000 || len(msg) < 4 || !service.IsText(msg) {
 		return Greeting{}, noMatch("not a server error")
 	}
-	g.ErrorMessage = printable(msg, 200)
+	g.ErrorMessage = service.Printable(msg, 200)
 	return g, nil
 }
 
@@ -248,7 +248,7 @@ func (g Greeting) Match() service.Match {
 	}
 	m.Details = append(m.Details,
 		service.Detail{Key: "protocol", Value: strconv.Itoa(int(g.Protocol))},
-		service.Detail{Key: "server version", Value: printable([]byte(g.Version), 128)},
+		service.Detail{Key: "server version", Value: service.Printable(g.Version, 128)},
 		service.Detail{Key: "connection id", Value: strconv.FormatUint(uint64(g.ConnectionID), 10)},
 	)
 	if g.Capabilities != 0 {
@@ -269,7 +269,7 @@ func (g Greeting) Match() service.Match {
 // identify names the product behind a server version string, with the
 // version as reported and its CPE.
 func identify(v string) (product, version, cpe string) {
-	v = printable([]byte(v), 128)
+	v = service.Printable(v, 128)
 	switch {
 	case strings.Contains(v, "-MariaDB"):
 		// MariaDB before 11 prefixes "5.5.5-" so that old clients, which
@@ -325,36 +325,10 @@ func distro(v string) bool {
 // plausibleVersion reports whether v looks like a server version: a
 // digit first, printable, not absurdly long.
 func plausibleVersion(v []byte) bool {
-	return len(v) > 0 && len(v) <= 128 && isDigit(v[0]) && isText(v)
+	return len(v) > 0 && len(v) <= 128 && isDigit(v[0]) && service.IsText(v)
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// isText reports whether b is printable ASCII.
-func isText(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// printable returns b as a string with anything but printable ASCII
-// replaced, cut to at most n bytes: text from the wire goes into reports.
-func printable(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '?'
-		}
-		out[i] = c
-	}
-	return string(out)
-}
 
 // reader reads a packet with bounds checks.
 type reader struct{ b []byte }

@@ -1,15 +1,11 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,27 +14,8 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// testdata reads a capture: "#" lines are comments, the rest hex.
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			h.WriteString(strings.Join(strings.Fields(line), ""))
-		}
-	}
-	b, err := hex.DecodeString(h.String())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
 
 // greeting builds a protocol 10 greeting as MySQL 5.7 and later send it.
 func greeting(version string, caps uint32, plugin string) []byte {
@@ -73,10 +50,10 @@ func TestParseMatch(t *testing.T) {
 	}{
 		{
 			name: "MariaDB 10.11 on Debian 12",
-			in:   testdata(t, "mariadb-10.11.19-deb12.hex"),
+			in:   servicetest.ReadHex(t, "mariadb-10.11.19-deb12.hex"),
 			want: service.Match{
 				Service: svc("MariaDB", "10.11.19-0+deb12u1", "", "Linux", "cpe:2.3:a:mariadb:mariadb:10.11.19:*:*:*:*:*:*:*"),
-				Details: details(
+				Details: servicetest.Details(
 					"protocol", "10", "server version", "5.5.5-10.11.19-MariaDB-0+deb12u1",
 					"connection id", "6", "capabilities", "0x81fff7fe", "tls", "not offered",
 					"auth plugin", "mysql_native_password",
@@ -85,10 +62,10 @@ func TestParseMatch(t *testing.T) {
 		},
 		{
 			name: "MariaDB refusing the host",
-			in:   testdata(t, "mariadb-10.11.19-1130.hex"),
+			in:   servicetest.ReadHex(t, "mariadb-10.11.19-1130.hex"),
 			want: service.Match{
 				Service: svc("MariaDB", "", "Host '127.0.0.1' is not allowed to connect to this MariaDB server", "", ""),
-				Details: details("error", "1130"),
+				Details: servicetest.Details("error", "1130"),
 			},
 		},
 		{
@@ -96,7 +73,7 @@ func TestParseMatch(t *testing.T) {
 			in:   greeting("8.0.36-0ubuntu0.22.04.1", mysql8Caps, "caching_sha2_password"),
 			want: service.Match{
 				Service: svc("MySQL", "8.0.36-0ubuntu0.22.04.1", "", "Linux", "cpe:2.3:a:oracle:mysql:8.0.36:*:*:*:*:*:*:*"),
-				Details: details(
+				Details: servicetest.Details(
 					"protocol", "10", "server version", "8.0.36-0ubuntu0.22.04.1",
 					"connection id", "42", "capabilities", "0xdfffffff", "tls", "offered",
 					"auth plugin", "caching_sha2_password",
@@ -108,7 +85,7 @@ func TestParseMatch(t *testing.T) {
 			in:   packet(1, append([]byte{0xff, 0x10, 0x04}, "#08004Too many connections"...)),
 			want: service.Match{
 				Service: svc("MySQL", "", "Too many connections", "", ""),
-				Details: details("error", "1040"),
+				Details: servicetest.Details("error", "1040"),
 			},
 		},
 		{
@@ -116,7 +93,7 @@ func TestParseMatch(t *testing.T) {
 			in:   greeting("11.4.2-MariaDB-ubu2404", 0xa1fff7fe, "mysql_native_password"),
 			want: service.Match{
 				Service: svc("MariaDB", "11.4.2-ubu2404", "", "Linux", "cpe:2.3:a:mariadb:mariadb:11.4.2:*:*:*:*:*:*:*"),
-				Details: details(
+				Details: servicetest.Details(
 					"protocol", "10", "server version", "11.4.2-MariaDB-ubu2404",
 					"connection id", "42", "capabilities", "0xa1fff7fe", "tls", "not offered",
 					"auth plugin", "mysql_native_password",
@@ -128,7 +105,7 @@ func TestParseMatch(t *testing.T) {
 			in:   greeting("5.7.25-TiDB-v7.1.0", mysql8Caps, "mysql_native_password"),
 			want: service.Match{
 				Service: svc("TiDB", "7.1.0", "", "", "cpe:2.3:a:pingcap:tidb:7.1.0:*:*:*:*:*:*:*"),
-				Details: details(
+				Details: servicetest.Details(
 					"protocol", "10", "server version", "5.7.25-TiDB-v7.1.0",
 					"connection id", "42", "capabilities", "0xdfffffff", "tls", "offered",
 					"auth plugin", "mysql_native_password",
@@ -140,7 +117,7 @@ func TestParseMatch(t *testing.T) {
 			in:   packet(0, append(append([]byte{10}, "4.0.27\x00\x01\x00\x00\x00abcdefgh\x00"...), 0x2c, 0x20)),
 			want: service.Match{
 				Service: svc("MySQL", "4.0.27", "", "", "cpe:2.3:a:oracle:mysql:4.0.27:*:*:*:*:*:*:*"),
-				Details: details(
+				Details: servicetest.Details(
 					"protocol", "10", "server version", "4.0.27", "connection id", "1",
 					"capabilities", "0x0000202c", "tls", "not offered",
 				),
@@ -151,10 +128,10 @@ func TestParseMatch(t *testing.T) {
 			in:   packet(0, []byte("\x093.21.33\x00\x07\x00\x00\x00scramble\x00")),
 			want: service.Match{
 				Service: svc("MySQL", "3.21.33", "", "", "cpe:2.3:a:oracle:mysql:3.21.33:*:*:*:*:*:*:*"),
-				Details: details("protocol", "9", "server version", "3.21.33", "connection id", "7"),
+				Details: servicetest.Details("protocol", "9", "server version", "3.21.33", "connection id", "7"),
 			},
 		},
-		{name: "truncated greeting", in: testdata(t, "mariadb-10.11.19-deb12.hex")[:40], noMatch: true},
+		{name: "truncated greeting", in: servicetest.ReadHex(t, "mariadb-10.11.19-deb12.hex")[:40], noMatch: true},
 		{name: "header only", in: []byte{0x64, 0, 0}, noMatch: true},
 		{name: "empty", noMatch: true},
 		{name: "length beyond the bound", in: append([]byte{0xff, 0xff, 0xff, 0, 10}, "8.0.1\x00"...), noMatch: true},
@@ -197,17 +174,8 @@ func svc(product, version, extra, ostype, cpe string) (s result.Service) {
 	return s
 }
 
-// details builds Details from key, value pairs.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
-
 func TestDetectPartialBanner(t *testing.T) {
-	g := testdata(t, "mariadb-10.11.19-deb12.hex")
+	g := servicetest.ReadHex(t, "mariadb-10.11.19-deb12.hex")
 	for _, n := range []int{6, 20, 60} {
 		if !Detect(g[:n]) {
 			t.Errorf("Detect refuses the first %d bytes of a greeting", n)
@@ -227,7 +195,7 @@ func TestDetectPartialBanner(t *testing.T) {
 // TestRun speaks to a server over a pipe: with the whole greeting as the
 // banner, with part of it, and with none.
 func TestRun(t *testing.T) {
-	g := testdata(t, "mariadb-10.11.19-deb12.hex")
+	g := servicetest.ReadHex(t, "mariadb-10.11.19-deb12.hex")
 	for _, cut := range []int{len(g), 30, 0} {
 		synctest.Test(t, func(t *testing.T) {
 			a, b := net.Pipe()
@@ -252,61 +220,24 @@ func TestRun(t *testing.T) {
 // return within its deadline with no match or an error, and leave no
 // goroutine behind (synctest fails the test if one is left blocked).
 func TestHostile(t *testing.T) {
-	g := testdata(t, "mariadb-10.11.19-deb12.hex")
+	g := servicetest.ReadHex(t, "mariadb-10.11.19-deb12.hex")
 	tests := []struct {
 		name  string
 		serve func(c net.Conn)
 	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }},
+		{"silent", servicetest.Silent},
 		{"closes at once", func(c net.Conn) {}},
-		{"endless stream", func(c net.Conn) {
-			junk := bytes.Repeat([]byte{0x0a}, 4096)
-			for {
-				if _, err := c.Write(junk); err != nil {
-					return
-				}
-			}
-		}},
-		{"one byte a second", func(c net.Conn) {
-			for _, b := range g {
-				time.Sleep(time.Second)
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-			}
-		}},
-		{"garbage", func(c net.Conn) {
-			c.Write([]byte("\x10\x00\x00\x00\x0a\x00\xff\xfe\x00garbage garbage"))
-			io.Copy(io.Discard, c)
-		}},
-		{"header promising more", func(c net.Conn) {
-			c.Write([]byte("\xff\x03\x00\x00\x0a8.0.36\x00"))
-			io.Copy(io.Discard, c)
-		}},
+		{"endless stream", servicetest.Endless(strings.Repeat("\x0a", 4096))},
+		{"one byte a second", servicetest.Slow(string(g))},
+		{"garbage", servicetest.Write("\x10\x00\x00\x00\x0a\x00\xff\xfe\x00garbage garbage")},
+		{"header promising more", servicetest.Write("\xff\x03\x00\x00\x0a8.0.36\x00")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve)
+			if err == nil {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
@@ -328,8 +259,8 @@ func TestCancel(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(testdata(f, "mariadb-10.11.19-deb12.hex"))
-	f.Add(testdata(f, "mariadb-10.11.19-1130.hex"))
+	f.Add(servicetest.ReadHex(f, "mariadb-10.11.19-deb12.hex"))
+	f.Add(servicetest.ReadHex(f, "mariadb-10.11.19-1130.hex"))
 	f.Add(greeting("8.0.36", mysql8Caps, "caching_sha2_password"))
 	f.Add(packet(0, []byte("\x093.21.33\x00\x07\x00\x00\x00scramble\x00")))
 	f.Fuzz(func(t *testing.T, b []byte) {

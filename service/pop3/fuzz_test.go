@@ -1,10 +1,9 @@
 package pop3
 
 import (
-	"context"
-	"net"
 	"testing"
-	"testing/synctest"
+
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -38,13 +37,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("+OK x\r\n"), []byte("-ERR no\r\n+OK\r\n"))
 	f.Add([]byte(""), []byte("-ERR POP3 busy\r\n"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() { drainThen(write(string(stream)))(server); close(done) }()
-			Run(context.Background(), client, banner)
-			client.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

@@ -6,6 +6,7 @@ package pop3
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"regexp"
 	"strings"
@@ -35,10 +36,10 @@ func mentionsPOP(s string) bool { return strings.Contains(strings.ToUpper(s), "P
 // quits. Once the greeting is read, later failures only leave details
 // out.
 func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) {
-	defer watch(ctx, c)()
-	v := newConv(ctx, c, banner)
-	line, err := v.read(service.Deadline(ctx), statusLen)
-	if err == errMalformed {
+	defer service.Watch(ctx, c)()
+	v := service.NewConversation(ctx, c, "pop3", banner)
+	line, err := v.Read(statusLen)
+	if errors.Is(err, service.ErrMalformed) {
 		return service.Match{}, service.ErrNoMatch
 	}
 	if err != nil {
@@ -54,7 +55,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		return service.Match{Service: Describe(text)}, nil
 	}
 	m := service.Match{Service: Describe(text)}
-	caps, err := v.capa()
+	caps, err := capa(v)
 	if err != nil {
 		return m, nil
 	}
@@ -64,30 +65,30 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 			// IMPLEMENTATION (RFC 2449 §6.9) names the server when the
 			// greeting does not.
 			for _, c := range caps {
-				if impl, ok := cutWord(c, "IMPLEMENTATION"); ok {
+				if impl, ok := service.CutWord(c, "IMPLEMENTATION"); ok {
 					m.Service = Describe(impl)
 				}
 			}
 		}
 	}
-	v.quit()
+	v.Quit("QUIT", statusLen)
 	return m, nil
 }
 
 // capa asks for the capabilities; nil without error means the server
 // does not know CAPA (RFC 1939 alone).
-func (v *conv) capa() ([]string, error) {
-	if err := v.send("CAPA"); err != nil {
+func capa(v *service.Conversation) ([]string, error) {
+	if err := v.Send("CAPA"); err != nil {
 		return nil, err
 	}
-	line, err := v.read(service.Deadline(v.ctx), statusLen)
+	line, err := v.Read(statusLen)
 	if err != nil {
 		return nil, err
 	}
 	if ok, _ := parseStatus(line); !ok {
 		return nil, nil
 	}
-	body, err := v.read(service.Deadline(v.ctx), multiLen)
+	body, err := v.Read(multiLen)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +164,7 @@ func capaDetails(caps []string) []service.Detail {
 		if strings.EqualFold(c, "STLS") {
 			tls = true
 		}
-		if mechs, ok := cutWord(c, "SASL"); ok && mechs != "" {
+		if mechs, ok := service.CutWord(c, "SASL"); ok && mechs != "" {
 			sasl = mechs
 		}
 	}
@@ -177,72 +178,23 @@ func capaDetails(caps []string) []service.Detail {
 	return d
 }
 
-// cutWord returns what follows keyword in a capability line, if the line
-// starts with it.
-func cutWord(line, keyword string) (string, bool) {
-	word, rest, _ := strings.Cut(line, " ")
-	if !strings.EqualFold(word, keyword) {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
-// product is a POP3 server known by its greeting.
-type product struct {
-	re      *regexp.Regexp // the version is its first group, if it has one
-	name    string         // as Nmap names it
-	cpe     string         // NVD's vendor:product, or ""
-	windows bool
-}
-
-var products = []product{
+// products are POP3 servers known by their greetings.
+var products = []service.Product{
 	// Dovecot's default greeting, "Dovecot ready." (Debian's build adds
 	// "(Debian)"), keeps its version to itself.
-	{re: regexp.MustCompile(`\bDovecot\b`), name: "Dovecot pop3d", cpe: "dovecot:dovecot"},
-	{re: regexp.MustCompile(`\bCyrus POP3 v?(\d[\w.+-]*)`), name: "Cyrus pop3d", cpe: "cmu:cyrus_imap_server"},
-	{re: regexp.MustCompile(`\bCyrus POP3\b`), name: "Cyrus pop3d", cpe: "cmu:cyrus_imap_server"},
-	{re: regexp.MustCompile(`^Hello there\.`), name: "Courier pop3d"},
-	{re: regexp.MustCompile(`Microsoft Exchange.*POP3`), name: "Microsoft Exchange pop3d", cpe: "microsoft:exchange_server", windows: true},
-	{re: regexp.MustCompile(`\bQpopper \(version (\d[\w.]*)\)`), name: "Qpopper", cpe: "qualcomm:qpopper"},
+	{Pattern: regexp.MustCompile(`\bDovecot\b`), Name: "Dovecot pop3d", CPE: "dovecot:dovecot"},
+	{Pattern: regexp.MustCompile(`\bCyrus POP3 v?(\d[\w.+-]*)`), Name: "Cyrus pop3d", CPE: "cmu:cyrus_imap_server"},
+	{Pattern: regexp.MustCompile(`\bCyrus POP3\b`), Name: "Cyrus pop3d", CPE: "cmu:cyrus_imap_server"},
+	{Pattern: regexp.MustCompile(`^Hello there\.`), Name: "Courier pop3d"},
+	{Pattern: regexp.MustCompile(`Microsoft Exchange.*POP3`), Name: "Microsoft Exchange pop3d", CPE: "microsoft:exchange_server", Windows: true},
+	{Pattern: regexp.MustCompile(`\bQpopper \(version (\d[\w.]*)\)`), Name: "Qpopper", CPE: "qualcomm:qpopper"},
 }
 
-// Describe identifies the server from its greeting's text.
+// Describe identifies the server from its greeting's text. The CPE name
+// takes the version up to a '-': Debian's Cyrus says
+// "3.0.8-Debian-3.0.8-6+deb10u4".
 func Describe(text string) result.Service {
 	s := result.Service{Name: "pop3"}
-	for _, p := range products {
-		sub := p.re.FindStringSubmatch(text)
-		if sub == nil {
-			continue
-		}
-		s.Product = p.name
-		if len(sub) > 1 {
-			s.Version = sub[1]
-		}
-		if p.cpe != "" {
-			// Debian's Cyrus says "3.0.8-Debian-3.0.8-6+deb10u4".
-			cpeVersion, _, _ := strings.Cut(s.Version, "-")
-			s.CPE = append(s.CPE, cpe("a", p.cpe, cpeVersion))
-		}
-		if p.windows {
-			s.OSType = "Windows"
-			s.CPE = append(s.CPE, "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*")
-		}
-		break
-	}
-	if s.OSType == "" && (strings.Contains(text, "Debian") || strings.Contains(text, "Ubuntu")) {
-		s.OSType = "Linux"
-	}
+	service.DescribeProduct(&s, text, products, "-")
 	return s
-}
-
-// cpe makes a CPE 2.3 name. A version with characters the formatted
-// string would need to escape is left out: a wrong version is worse
-// than none.
-func cpe(part, vendorProduct, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + part + ":" + vendorProduct + ":" + version + ":*:*:*:*:*:*:*"
 }

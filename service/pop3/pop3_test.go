@@ -1,20 +1,16 @@
 package pop3
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"slices"
-	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestStatus(t *testing.T) {
@@ -126,93 +122,60 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// script builds steps from lines that start with "S " or "C ".
-func script(lines ...string) []step {
-	var steps []step
-	for _, l := range lines {
-		steps = append(steps, step{server: l[0] == 'S', data: []byte(l[2:])})
-	}
-	return steps
-}
-
-// commands reads the client's command lines in place of a recorded
-// client step and checks they are the recorded ones.
-func commands(t *testing.T) func(r *bufio.Reader, recorded []byte) error {
-	return func(r *bufio.Reader, recorded []byte) error {
-		for _, want := range strings.SplitAfter(string(recorded), "\n") {
-			if want == "" {
-				continue
-			}
-			got, err := r.ReadString('\n')
-			if err != nil {
-				return err
-			}
-			if got != want {
-				t.Errorf("client sent %q, want %q", got, want)
-			}
-		}
-		return nil
-	}
-}
-
 // TestConversations replays whole conversations: the one captured from
 // the lab's Dovecot, and hand-made ones for what it cannot show.
 func TestConversations(t *testing.T) {
 	tests := []struct {
 		name    string
-		file    string // a captured transcript, or
-		steps   []step // a hand-made one
+		file    string             // a captured transcript, or
+		steps   []servicetest.Step // a hand-made one
 		product string
 		version string
 		details []service.Detail
 		errIs   error
 	}{
-		{name: "dovecot captured", file: "testdata/dovecot-debian12.txt", product: "Dovecot pop3d", details: details(
+		{name: "dovecot captured", file: "testdata/dovecot-debian12.txt", product: "Dovecot pop3d", details: servicetest.Details(
 			"capabilities", "CAPA, TOP, UIDL, RESP-CODES, PIPELINING, AUTH-RESP-CODE, STLS, SASL", "starttls", "offered")},
-		{name: "sasl mechanisms", steps: script(
+		{name: "sasl mechanisms", steps: servicetest.Script(
 			"S +OK Dovecot ready.\r\n",
 			"C CAPA\r\n", "S +OK\r\nCAPA\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n",
 			"C QUIT\r\n", "S +OK Logging out\r\n"),
-			product: "Dovecot pop3d", details: details("capabilities", "CAPA, USER, SASL PLAIN LOGIN", "auth mechanisms", "PLAIN LOGIN")},
-		{name: "implementation names the server", steps: script(
+			product: "Dovecot pop3d", details: servicetest.Details("capabilities", "CAPA, USER, SASL PLAIN LOGIN", "auth mechanisms", "PLAIN LOGIN")},
+		{name: "implementation names the server", steps: servicetest.Script(
 			"S +OK server ready <21.1706@mail.example.org>\r\n",
 			"C CAPA\r\n", "S +OK List of capabilities follows\r\nTOP\r\nIMPLEMENTATION Cyrus POP3 v2.4.17\r\n.\r\n",
 			"C QUIT\r\n", "S +OK\r\n"),
-			product: "Cyrus pop3d", version: "2.4.17", details: details("capabilities", "TOP, IMPLEMENTATION Cyrus POP3 v2.4.17")},
-		{name: "no CAPA", steps: script(
+			product: "Cyrus pop3d", version: "2.4.17", details: servicetest.Details("capabilities", "TOP, IMPLEMENTATION Cyrus POP3 v2.4.17")},
+		{name: "no CAPA", steps: servicetest.Script(
 			"S +OK Qpopper (version 4.0.5) at mail.example.org starting.\r\n",
 			"C CAPA\r\n", "S -ERR Unknown command: \"CAPA\".\r\n",
 			"C QUIT\r\n", "S +OK Pop server at mail.example.org signing off.\r\n"),
 			product: "Qpopper", version: "4.0.5"},
-		{name: "refusing, says POP", steps: script("S -ERR [SYS/TEMP] POP3 server busy, try later\r\n")},
-		{name: "refusing, says nothing", steps: script("S -ERR go away\r\n"), errIs: service.ErrNoMatch},
-		{name: "smtp", steps: script("S 220 mail.example.org ESMTP Postfix\r\n"), errIs: service.ErrNoMatch},
-		{name: "imap", steps: script("S * OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
+		{name: "refusing, says POP", steps: servicetest.Script("S -ERR [SYS/TEMP] POP3 server busy, try later\r\n")},
+		{name: "refusing, says nothing", steps: servicetest.Script("S -ERR go away\r\n"), errIs: service.ErrNoMatch},
+		{name: "smtp", steps: servicetest.Script("S 220 mail.example.org ESMTP Postfix\r\n"), errIs: service.ErrNoMatch},
+		{name: "imap", steps: servicetest.Script("S * OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			steps := tt.steps
 			if tt.file != "" {
-				steps = readTranscript(t, tt.file)
+				steps = servicetest.ReadTranscript(t, tt.file)
 			}
-			synctest.Test(t, func(t *testing.T) {
-				c := replay(steps, commands(t))
-				defer c.Close()
-				m, err := Run(context.Background(), c, nil)
-				if tt.errIs != nil {
-					if !errors.Is(err, tt.errIs) {
-						t.Fatalf("err %v, want %v", err, tt.errIs)
-					}
-					return
+			m, err := servicetest.Converse(t, steps, servicetest.CommandLines, Run, nil)
+			if tt.errIs != nil {
+				if !errors.Is(err, tt.errIs) {
+					t.Fatalf("err %v, want %v", err, tt.errIs)
 				}
-				s := m.Service
-				if err != nil || s.Name != "pop3" || s.Product != tt.product || s.Version != tt.version {
-					t.Fatalf("got %+v, %v; want pop3, %q %q", s, err, tt.product, tt.version)
-				}
-				if !slices.Equal(m.Details, tt.details) {
-					t.Errorf("details %q\nwant    %q", m.Details, tt.details)
-				}
-			})
+				return
+			}
+			s := m.Service
+			if err != nil || s.Name != "pop3" || s.Product != tt.product || s.Version != tt.version {
+				t.Fatalf("got %+v, %v; want pop3, %q %q", s, err, tt.product, tt.version)
+			}
+			if !slices.Equal(m.Details, tt.details) {
+				t.Errorf("details %q\nwant    %q", m.Details, tt.details)
+			}
 		})
 	}
 }
@@ -222,18 +185,11 @@ func TestConversations(t *testing.T) {
 func TestBannerShapes(t *testing.T) {
 	greeting := "+OK Dovecot (Debian) ready.\r\n"
 	for _, cut := range []int{0, 2, 10, len(greeting)} {
-		synctest.Test(t, func(t *testing.T) {
-			steps := script("S "+greeting[cut:], "C CAPA\r\n", "S +OK\r\nSTLS\r\n.\r\n", "C QUIT\r\n", "S +OK bye\r\n")
-			if cut == len(greeting) {
-				steps = steps[1:] // a pipe's empty write waits for a reader
-			}
-			c := replay(steps, commands(t))
-			defer c.Close()
-			m, err := Run(context.Background(), c, []byte(greeting[:cut]))
-			if err != nil || m.Service.Product != "Dovecot pop3d" || detail(m, "starttls") != "offered" {
-				t.Errorf("cut at %d: %+v, %v", cut, m, err)
-			}
-		})
+		banner, steps := servicetest.CutBanner(greeting, cut, "C CAPA\r\n", "S +OK\r\nSTLS\r\n.\r\n", "C QUIT\r\n", "S +OK bye\r\n")
+		m, err := servicetest.Converse(t, steps, servicetest.CommandLines, Run, banner)
+		if err != nil || m.Service.Product != "Dovecot pop3d" || servicetest.Detail(m, "starttls") != "offered" {
+			t.Errorf("cut at %d: %+v, %v", cut, m, err)
+		}
 	}
 }
 
@@ -242,111 +198,18 @@ func TestBannerShapes(t *testing.T) {
 // and a goroutine left blocked fails the test.
 func TestHostile(t *testing.T) {
 	dovecot := "+OK Dovecot ready.\r\n"
-	tests := []struct {
-		name   string
-		banner string
-		serve  func(c net.Conn)
-		match  bool // the greeting sufficed, details may be missing
-		errIs  error
-	}{
-		{name: "silent", serve: silent, errIs: os.ErrDeadlineExceeded},
-		{name: "closes at once", serve: func(c net.Conn) { c.Close() }, errIs: io.ErrUnexpectedEOF},
-		{name: "endless line", serve: endless("+OK aaaa"), errIs: errTooLong},
-		{name: "greeting one byte a second", serve: slow(dovecot), errIs: os.ErrDeadlineExceeded},
-		{name: "garbage", serve: endless("\x00\xff"), errIs: service.ErrNoMatch},
-		{name: "named, then silent", banner: dovecot, serve: silent, match: true},
-		{name: "named, then closes", banner: dovecot, serve: func(c net.Conn) { c.Close() }, match: true},
-		{name: "named, then a CAPA body never finished", banner: dovecot, serve: drainThen(write("+OK\r\nCAPA\r\n")), match: true},
-		{name: "named, then endless body", banner: dovecot, serve: drainThen(func(c net.Conn) { c.Write([]byte("+OK\r\n")); endless("CAPA\r\n")(c) }), match: true},
-		{name: "named, then slow", banner: dovecot, serve: drainThen(slow("+OK\r\nSTLS\r\n.\r\n")), match: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() { tt.serve(server); close(done) }()
-				start := time.Now()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				took := time.Since(start)
-				client.Close()
-				<-done
-				if took > 3*service.StepTimeout {
-					t.Errorf("took %v", took)
-				}
-				if tt.match {
-					if err != nil || m.Service.Product != "Dovecot pop3d" {
-						t.Fatalf("got %+v, %v; want the greeting's match", m.Service, err)
-					}
-					return
-				}
-				if !errors.Is(err, tt.errIs) {
-					t.Fatalf("err %v, want %v", err, tt.errIs)
-				}
-			})
-		})
-	}
-}
-
-func TestContextCancel(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		client, server := net.Pipe()
-		defer client.Close()
-		go silent(server)
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(time.Second, cancel)
-		start := time.Now()
-		if _, err := Run(ctx, client, nil); err == nil || time.Since(start) > 2*time.Second {
-			t.Errorf("after cancel: %v, %v", err, time.Since(start))
-		}
+	servicetest.Hostile(t, Run, 3*service.StepTimeout, "Dovecot pop3d", []servicetest.HostileCase{
+		{Name: "silent", Serve: servicetest.Silent, ErrIs: os.ErrDeadlineExceeded},
+		{Name: "closes at once", Serve: func(c net.Conn) { c.Close() }, ErrIs: io.ErrUnexpectedEOF},
+		{Name: "endless line", Serve: servicetest.Endless("+OK aaaa"), ErrIs: service.ErrTooLong},
+		{Name: "greeting one byte a second", Serve: servicetest.Slow(dovecot), ErrIs: os.ErrDeadlineExceeded},
+		{Name: "garbage", Serve: servicetest.Endless("\x00\xff"), ErrIs: service.ErrNoMatch},
+		{Name: "named, then silent", Banner: dovecot, Serve: servicetest.Silent, Match: true},
+		{Name: "named, then closes", Banner: dovecot, Serve: func(c net.Conn) { c.Close() }, Match: true},
+		{Name: "named, then a CAPA body never finished", Banner: dovecot, Serve: servicetest.DrainThen(servicetest.Write("+OK\r\nCAPA\r\n")), Match: true},
+		{Name: "named, then endless body", Banner: dovecot, Serve: servicetest.DrainThen(func(c net.Conn) { c.Write([]byte("+OK\r\n")); servicetest.Endless("CAPA\r\n")(c) }), Match: true},
+		{Name: "named, then slow", Banner: dovecot, Serve: servicetest.DrainThen(servicetest.Slow("+OK\r\nSTLS\r\n.\r\n")), Match: true},
 	})
 }
 
-// Fake servers for TestHostile. Each returns once the client end is
-// closed.
-
-func silent(c net.Conn) { io.Copy(io.Discard, c); c.Close() }
-
-func write(s string) func(net.Conn) {
-	return func(c net.Conn) { c.Write([]byte(s)); silent(c) }
-}
-
-func endless(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for {
-			if _, err := c.Write([]byte(s)); err != nil {
-				return
-			}
-		}
-	}
-}
-
-func slow(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i := range len(s) {
-			time.Sleep(time.Second)
-			if _, err := c.Write([]byte{s[i]}); err != nil {
-				return
-			}
-		}
-		silent(c)
-	}
-}
-
-// drainThen reads what the client sends in the background while serve
-// talks: a pipe's writes wait for a reader.
-func drainThen(serve func(net.Conn)) func(net.Conn) {
-	return func(c net.Conn) {
-		go io.Copy(io.Discard, c)
-		serve(c)
-	}
-}
-
-// details builds the expected details from keys and values in turn.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
+func TestContextCancel(t *testing.T) { servicetest.ContextCancel(t, Run) }

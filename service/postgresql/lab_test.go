@@ -2,7 +2,6 @@ package postgresql
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabPostgreSQL identifies Debian's PostgreSQL in the lab (SCRAM over
@@ -38,15 +38,7 @@ func TestLabPostgreSQL(t *testing.T) {
 	}
 
 	for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
-		var c net.Conn
-		err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(addr, 5432).String(), 5*time.Second)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(addr, 5432))
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		m, err := Handshake.Run(ctx, c, nil)
 		cancel()

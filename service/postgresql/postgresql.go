@@ -93,12 +93,11 @@ func noMatch(why string) error {
 }
 
 func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer service.Watch(ctx, c)()
 
 	// Ask for TLS first: its answer ('S' or 'N') is the first thing an
 	// administrator should know, and costs one round trip.
-	if err := write(ctx, c, binary.BigEndian.AppendUint32([]byte{0, 0, 0, 8}, sslRequestCode)); err != nil {
+	if err := service.Send(ctx, c, binary.BigEndian.AppendUint32([]byte{0, 0, 0, 8}, sslRequestCode)); err != nil {
 		return service.Match{}, fmt.Errorf("postgresql: SSLRequest: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -132,7 +131,7 @@ func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 	}
 
 	if reply == nil {
-		if err := write(ctx, conn, startupMessage()); err != nil {
+		if err := service.Send(ctx, conn, startupMessage()); err != nil {
 			return service.Match{}, fmt.Errorf("postgresql: startup: %w", err)
 		}
 	}
@@ -155,7 +154,7 @@ func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 	if r.Auth == authOK {
 		// Logged in without a password: say goodbye (Terminate) rather
 		// than leave a backend waiting for a query.
-		write(ctx, conn, []byte{'X', 0, 0, 0, 4})
+		service.Send(ctx, conn, []byte{'X', 0, 0, 0, 4})
 	}
 	m := r.Match()
 	m.Details = append(details, m.Details...)
@@ -179,16 +178,6 @@ func startTLS(ctx context.Context, c net.Conn) (*tls.Conn, error) {
 		return nil, fmt.Errorf("postgresql: TLS handshake: %w", err)
 	}
 	return tc, nil
-}
-
-func write(ctx context.Context, c net.Conn, b []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.SetWriteDeadline(service.Deadline(ctx))
-	defer c.SetWriteDeadline(time.Time{})
-	_, err := c.Write(b)
-	return err
 }
 
 // startupMessage is protocol 3.0's StartupMessage for User.
@@ -252,7 +241,7 @@ func Parse(b []byte) (Reply, error) {
 			if code == authSASL {
 				for _, m := range bytes.Split(body[4:], []byte{0}) {
 					if len(m) > 0 && len(r.Mechanisms) < 8 {
-						r.Mechanisms = append(r.Mechanisms, printable(m, 64))
+						r.Mechanisms = append(r.Mechanisms, service.Printable(m, 64))
 					}
 				}
 			}
@@ -281,7 +270,7 @@ func Parse(b []byte) (Reply, error) {
 					r.Params = map[string]string{}
 				}
 				if len(r.Params) < 32 {
-					r.Params[printable(name, 64)] = printable(bytes.TrimRight(value, "\x00"), 128)
+					r.Params[service.Printable(name, 64)] = service.Printable(bytes.TrimRight(value, "\x00"), 128)
 				}
 			}
 		case 'Z':
@@ -316,7 +305,7 @@ func fields(body []byte) (map[byte]string, error) {
 		if !ok {
 			return nil, noMatch("unterminated error field")
 		}
-		f[typ] = printable(v, 256)
+		f[typ] = service.Printable(v, 256)
 		body = rest
 	}
 	if (f['S'] == "" && f['V'] == "") || f['M'] == "" {
@@ -340,7 +329,7 @@ func (r Reply) Match() service.Match {
 		if strings.Contains(build, "Debian") || strings.Contains(build, "Ubuntu") {
 			s.OSType = "Linux"
 		}
-		cpeVersion = numeric(v)
+		cpeVersion = service.NumericPrefix(v)
 	case r.Auth == authSASL:
 		// SASL authentication came with PostgreSQL 10, channel binding
 		// (SCRAM-SHA-256-PLUS, offered inside TLS) with 11.
@@ -373,29 +362,4 @@ func (r Reply) Match() service.Match {
 		m.Details = append(m.Details, service.Detail{Key: "error", Value: sev + " " + r.Error['C'] + ": " + r.Error['M']})
 	}
 	return m
-}
-
-// numeric returns the leading digits and dots of v.
-func numeric(v string) string {
-	i := 0
-	for i < len(v) && (v[i] == '.' || '0' <= v[i] && v[i] <= '9') {
-		i++
-	}
-	return strings.Trim(v[:i], ".")
-}
-
-// printable returns b as a string with anything but printable ASCII
-// replaced, cut to at most n bytes: text from the wire goes into reports.
-func printable(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '?'
-		}
-		out[i] = c
-	}
-	return string(out)
 }

@@ -2,20 +2,16 @@ package postgresql
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,27 +20,8 @@ import (
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// testdata reads a capture: "#" lines are comments, the rest hex.
-func testdata(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			h.WriteString(strings.Join(strings.Fields(line), ""))
-		}
-	}
-	b, err := hex.DecodeString(h.String())
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
 
 // msg builds a backend message.
 func msg(typ byte, body ...string) []byte {
@@ -57,15 +34,6 @@ func auth(code uint32, rest string) []byte {
 }
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-
-// details builds Details from key, value pairs.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func svc(version, extra, ostype, cpeVersion string) result.Service {
 	return result.Service{
@@ -91,58 +59,58 @@ func TestParseMatch(t *testing.T) {
 	}{
 		{
 			name: "PostgreSQL 15, SCRAM",
-			in:   testdata(t, "pg15-startup-plain.hex"),
-			want: service.Match{Service: svc("10 or later", "", "", "*"), Details: details("authentication", "SCRAM-SHA-256")},
+			in:   servicetest.ReadHex(t, "pg15-startup-plain.hex"),
+			want: service.Match{Service: svc("10 or later", "", "", "*"), Details: servicetest.Details("authentication", "SCRAM-SHA-256")},
 		},
 		{
 			name: "PostgreSQL 15 inside TLS, SCRAM with channel binding",
-			in:   testdata(t, "pg15-startup-tls.hex"),
-			want: service.Match{Service: svc("11 or later", "", "", "*"), Details: details("authentication", "SCRAM-SHA-256-PLUS, SCRAM-SHA-256")},
+			in:   servicetest.ReadHex(t, "pg15-startup-tls.hex"),
+			want: service.Match{Service: svc("11 or later", "", "", "*"), Details: servicetest.Details("authentication", "SCRAM-SHA-256-PLUS, SCRAM-SHA-256")},
 		},
 		{
 			name: "PostgreSQL 15 negotiating a minor version",
-			in:   testdata(t, "pg15-negotiate.hex"),
-			want: service.Match{Service: svc("10 or later", "", "", "*"), Details: details("authentication", "SCRAM-SHA-256")},
+			in:   servicetest.ReadHex(t, "pg15-negotiate.hex"),
+			want: service.Match{Service: svc("10 or later", "", "", "*"), Details: servicetest.Details("authentication", "SCRAM-SHA-256")},
 		},
 		{
 			name: "PostgreSQL 15 refusing protocol 4.0",
-			in:   testdata(t, "pg15-protocol-4.0.hex"),
-			want: service.Match{Service: svc("9.6 or later", "", "", "*"), Details: details(
+			in:   servicetest.ReadHex(t, "pg15-protocol-4.0.hex"),
+			want: service.Match{Service: svc("9.6 or later", "", "", "*"), Details: servicetest.Details(
 				"error", "FATAL 0A000: unsupported frontend protocol 4.0: server supports 3.0 to 3.0")},
 		},
 		{
 			name: "PostgreSQL 15 without a pg_hba.conf entry",
-			in:   testdata(t, "pg15-no-hba-entry.hex"),
-			want: service.Match{Service: svc("9.6 or later", "", "", "*"), Details: details(
+			in:   servicetest.ReadHex(t, "pg15-no-hba-entry.hex"),
+			want: service.Match{Service: svc("9.6 or later", "", "", "*"), Details: servicetest.Details(
 				"error", `FATAL 28000: no pg_hba.conf entry for replication connection from host "198.18.0.1", user "picket", no encryption`)},
 		},
 		{
 			name: "trust: logged in, version announced",
 			in:   trust,
-			want: service.Match{Service: svc("15.18", "Debian 15.18-0+deb12u1", "Linux", "15.18"), Details: details("authentication", "not required")},
+			want: service.Match{Service: svc("15.18", "Debian 15.18-0+deb12u1", "Linux", "15.18"), Details: servicetest.Details("authentication", "not required")},
 		},
 		{
 			name: "trust, parameters cut short",
 			in:   trust[:20],
-			want: service.Match{Service: svc("", "", "", "*"), Details: details("authentication", "not required")},
+			want: service.Match{Service: svc("", "", "", "*"), Details: servicetest.Details("authentication", "not required")},
 		},
 		{
 			name: "MD5",
 			in:   auth(5, "salt"),
-			want: service.Match{Service: svc("", "", "", "*"), Details: details("authentication", "MD5")},
+			want: service.Match{Service: svc("", "", "", "*"), Details: servicetest.Details("authentication", "MD5")},
 		},
 		{
 			name: "cleartext password",
 			in:   auth(3, ""),
-			want: service.Match{Service: svc("", "", "", "*"), Details: details("authentication", "password in cleartext")},
+			want: service.Match{Service: svc("", "", "", "*"), Details: servicetest.Details("authentication", "password in cleartext")},
 		},
 		{
 			name: "old server's error, no V field",
 			in:   msg('E', "SFATAL\x00C28000\x00Mno pg_hba.conf entry\x00\x00"),
-			want: service.Match{Service: svc("", "", "", "*"), Details: details("error", "FATAL 28000: no pg_hba.conf entry")},
+			want: service.Match{Service: svc("", "", "", "*"), Details: servicetest.Details("error", "FATAL 28000: no pg_hba.conf entry")},
 		},
 		{name: "empty", noMatch: true},
-		{name: "truncated", in: testdata(t, "pg15-startup-plain.hex")[:10], noMatch: true},
+		{name: "truncated", in: servicetest.ReadHex(t, "pg15-startup-plain.hex")[:10], noMatch: true},
 		{name: "HTTP", in: []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), noMatch: true},
 		{name: "huge length", in: []byte("R\x7f\xff\xff\xff\x00\x00\x00\x0a"), noMatch: true},
 		{name: "length below 4", in: []byte("R\x00\x00\x00\x02\x00\x00\x00\x0a"), noMatch: true},
@@ -234,14 +202,14 @@ func TestRun(t *testing.T) {
 		version string
 		details []service.Detail
 	}{
-		{"plaintext", 'N', testdata(t, "pg15-startup-plain.hex"), "10 or later",
-			details("tls", "not offered", "authentication", "SCRAM-SHA-256")},
-		{"TLS", 'S', testdata(t, "pg15-startup-tls.hex"), "11 or later",
-			details("tls", "offered", "tls version", "TLS 1.3", "authentication", "SCRAM-SHA-256-PLUS, SCRAM-SHA-256")},
+		{"plaintext", 'N', servicetest.ReadHex(t, "pg15-startup-plain.hex"), "10 or later",
+			servicetest.Details("tls", "not offered", "authentication", "SCRAM-SHA-256")},
+		{"TLS", 'S', servicetest.ReadHex(t, "pg15-startup-tls.hex"), "11 or later",
+			servicetest.Details("tls", "offered", "tls version", "TLS 1.3", "authentication", "SCRAM-SHA-256-PLUS, SCRAM-SHA-256")},
 		{"trust", 'N', trust, "15.18",
-			details("tls", "not offered", "authentication", "not required")},
-		{"error instead of SSL answer", 'E', testdata(t, "pg15-no-hba-entry.hex"), "9.6 or later",
-			details("error", `FATAL 28000: no pg_hba.conf entry for replication connection from host "198.18.0.1", user "picket", no encryption`)},
+			servicetest.Details("tls", "not offered", "authentication", "not required")},
+		{"error instead of SSL answer", 'E', servicetest.ReadHex(t, "pg15-no-hba-entry.hex"), "9.6 or later",
+			servicetest.Details("error", `FATAL 28000: no pg_hba.conf entry for replication connection from host "198.18.0.1", user "picket", no encryption`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,32 +239,13 @@ func TestRun(t *testing.T) {
 // return within its deadline with no match or an error, and leave no
 // goroutine behind (synctest fails the test if one is left blocked).
 func TestHostile(t *testing.T) {
-	slow := func(s []byte) func(c net.Conn) {
-		return func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			for _, b := range s {
-				time.Sleep(time.Second)
-				if _, err := c.Write([]byte{b}); err != nil {
-					return
-				}
-			}
-		}
-	}
 	tests := []struct {
 		name  string
 		serve func(c net.Conn)
 	}{
-		{"silent", func(c net.Conn) { io.Copy(io.Discard, c) }},
+		{"silent", servicetest.Silent},
 		{"closes at once", func(c net.Conn) {}},
-		{"endless stream", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			junk := bytes.Repeat([]byte("N"), 4096)
-			for {
-				if _, err := c.Write(junk); err != nil {
-					return
-				}
-			}
-		}},
+		{"endless stream", servicetest.DrainThen(servicetest.Endless(strings.Repeat("N", 4096)))},
 		{"endless parameters after OK", func(c net.Conn) {
 			go io.Copy(io.Discard, c)
 			c.Write([]byte("N"))
@@ -307,54 +256,25 @@ func TestHostile(t *testing.T) {
 				}
 			}
 		}},
-		{"one byte a second", slow(cat([]byte("N"), testdata(t, "pg15-startup-plain.hex")))},
-		{"garbage", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("\x00\xff\xfeR\x00\x00garbage"))
-		}},
-		{"S then garbage instead of TLS", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))
-		}},
-		{"N then silent", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("N"))
-		}},
-		{"huge message length", func(c net.Conn) {
-			go io.Copy(io.Discard, c)
-			c.Write([]byte("NE\x7f\xff\xff\xff"))
-		}},
+		{"one byte a second", servicetest.DrainThen(servicetest.Slow(string(cat([]byte("N"), servicetest.ReadHex(t, "pg15-startup-plain.hex")))))},
+		{"garbage", servicetest.Hangup("\x00\xff\xfeR\x00\x00garbage")},
+		{"S then garbage instead of TLS", servicetest.Hangup("SSH-2.0-OpenSSH_9.2p1\r\n")},
+		{"N then silent", servicetest.Hangup("N")},
+		{"huge message length", servicetest.Hangup("NE\x7f\xff\xff\xff")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil && tt.name != "endless parameters after OK" {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve)
+			if err == nil && tt.name != "endless parameters after OK" {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"pg15-startup-plain.hex", "pg15-startup-tls.hex", "pg15-negotiate.hex", "pg15-protocol-4.0.hex", "pg15-no-hba-entry.hex"} {
-		f.Add(testdata(f, name))
+		f.Add(servicetest.ReadHex(f, name))
 	}
 	f.Add(trust)
 	f.Add(auth(5, "salt"))

@@ -2,12 +2,12 @@ package redis
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabRedis identifies Debian's Redis in the lab (no password,
@@ -23,15 +23,7 @@ func TestLabRedis(t *testing.T) {
 	}
 	t.Logf("%s %s", d.Package, d.Version)
 	for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
-		var c net.Conn
-		err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(addr, 6379).String(), 5*time.Second)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(addr, 6379))
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		m, err := Handshake.Run(ctx, c, nil)
 		cancel()

@@ -14,7 +14,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/picket-scanner/picket/service"
 )
@@ -66,12 +65,8 @@ func run(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
 	if err := ctx.Err(); err != nil {
 		return service.Match{}, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	c.SetWriteDeadline(service.Deadline(ctx))
-	_, err := c.Write([]byte(probe))
-	c.SetWriteDeadline(time.Time{})
-	if err != nil {
+	defer service.Watch(ctx, c)()
+	if err := service.Send(ctx, c, []byte(probe)); err != nil {
 		return service.Match{}, fmt.Errorf("redis: send PING: %w", err)
 	}
 	b, err := service.ReadAtMost(c, maxRead, service.Deadline(ctx), func(b []byte) bool {
@@ -116,7 +111,7 @@ func Parse(b []byte) (Reply, error) {
 				r.Protected = true
 			}
 			if r.Error == "" {
-				r.Error = printable(payload, 200)
+				r.Error = service.Printable(payload, 200)
 			}
 		case '$':
 			if i == 1 && payload != nil {
@@ -147,7 +142,7 @@ func next(b []byte) (typ byte, payload []byte, n int, err error) {
 		return 0, nil, 0, errShort
 	}
 	line := b[1:i]
-	if i > maxLine || !isText(line) {
+	if i > maxLine || !service.IsText(line) {
 		return 0, nil, 0, noMatch("line not text")
 	}
 	if typ != '$' {
@@ -178,7 +173,7 @@ func info(b []byte) map[string]string {
 		if !ok || len(k) == 0 || k[0] == '#' || len(m) >= 128 {
 			continue
 		}
-		m[printable(k, 64)] = printable(v, 200)
+		m[service.Printable(k, 64)] = service.Printable(v, 200)
 	}
 	return m
 }
@@ -235,30 +230,4 @@ func osType(os string) string {
 		return "Windows"
 	}
 	return ""
-}
-
-// isText reports whether b is printable ASCII.
-func isText(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// printable returns b as a string with anything but printable ASCII
-// replaced, cut to at most n bytes: text from the wire goes into reports.
-func printable(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '?'
-		}
-		out[i] = c
-	}
-	return string(out)
 }

@@ -1,13 +1,13 @@
 package smtp
 
 import (
-	"context"
-	"net"
 	"testing"
-	"testing/synctest"
+
+	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
-func FuzzParseReply(f *testing.F) {
+func FuzzDescribe(f *testing.F) {
 	for _, s := range []string{
 		"220 mail.lab.picket.test ESMTP Postfix (Debian/GNU)\r\n", "250-mail.example.org\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n",
 		"220 host.example.com ESMTP Sendmail 8.15.2/8.15.2/Debian-22; Sun\r\n", "220\r\n", "22",
@@ -15,15 +15,8 @@ func FuzzParseReply(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n := replyLen(b)
-		r, ok := ParseReply(b)
-		if ok != (n > 0) || n > len(b) {
-			t.Fatalf("replyLen %d, ParseReply ok %v", n, ok)
-		}
-		if ok {
-			if r.Code < 100 || r.Code > 599 || len(r.Lines) == 0 {
-				t.Fatalf("parsed %+v", r)
-			}
+		// The parser's own invariants: service.FuzzParseCodeReply.
+		if r, ok := service.ParseCodeReply(b); ok {
 			Describe(r)
 			extensionDetails(r)
 		}
@@ -37,13 +30,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("220 ready\r\n"), []byte("502 no\r\n250 x.example\r\n"))
 	f.Add([]byte(""), []byte("220-a\r\n220 b\r\n"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() { drainThen(write(string(stream)))(server); close(done) }()
-			Run(context.Background(), client, banner)
-			client.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

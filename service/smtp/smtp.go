@@ -27,7 +27,7 @@ var Handshake = service.Handshake{
 // reply (or 421, busy; 554, no service here) that does not read like
 // FTP's, which has the same shape.
 func Detect(banner []byte) bool {
-	if !validStart(banner) || len(banner) < 4 {
+	if !service.CodeReplyStart(banner) || len(banner) < 4 {
 		return false
 	}
 	code := string(banner[:3])
@@ -51,9 +51,9 @@ func mentionsSMTP(s string) bool {
 // be confirmed by a 250 to EHLO or HELO, which FTP and other look-alikes
 // do not give.
 func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) {
-	defer watch(ctx, c)()
-	v := newConv(ctx, c, banner)
-	greet, err := v.reply()
+	defer service.Watch(ctx, c)()
+	v := service.NewConversation(ctx, c, "smtp", banner)
+	greet, err := v.ReadCodeReply()
 	if err != nil {
 		return service.Match{}, err
 	}
@@ -69,10 +69,10 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		return service.Match{}, service.ErrNoMatch
 	}
 	name := helloName(c)
-	hello, err := v.command("EHLO " + name)
+	hello, err := v.CodeCommand("EHLO " + name)
 	if err == nil && hello.Code >= 500 && hello.Code != 554 {
 		// An old server without ESMTP: HELO is all it knows.
-		hello, err = v.command("HELO " + name)
+		hello, err = v.CodeCommand("HELO " + name)
 	}
 	switch {
 	case err != nil:
@@ -82,7 +82,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		return service.Match{}, err
 	case hello.Code != 250:
 		if named {
-			v.quit()
+			v.Quit("QUIT", service.CodeReplyLen)
 			return m, nil
 		}
 		return service.Match{}, service.ErrNoMatch
@@ -92,7 +92,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 		m.Service.Hostname = hostname(first)
 	}
 	m.Details = append(m.Details, extensionDetails(hello)...)
-	v.quit()
+	v.Quit("QUIT", service.CodeReplyLen)
 	return m, nil
 }
 
@@ -110,30 +110,10 @@ func helloName(c net.Conn) string {
 	return "picket.invalid"
 }
 
-// reply reads the next reply.
-func (v *conv) reply() (Reply, error) {
-	b, err := v.read(service.Deadline(v.ctx), replyLen)
-	if err == errMalformed {
-		return Reply{}, service.ErrNoMatch
-	}
-	if err != nil {
-		return Reply{}, err
-	}
-	r, _ := ParseReply(b)
-	return r, nil
-}
-
-func (v *conv) command(cmd string) (Reply, error) {
-	if err := v.send(cmd); err != nil {
-		return Reply{}, err
-	}
-	return v.reply()
-}
-
 // extensionDetails lists the EHLO keywords with their parameters (the
 // first line is the server's name and greeting), whether STARTTLS (RFC
 // 3207) is offered and which AUTH (RFC 4954) mechanisms are.
-func extensionDetails(r Reply) []service.Detail {
+func extensionDetails(r service.CodeReply) []service.Detail {
 	if len(r.Lines) < 2 {
 		return nil
 	}
@@ -166,59 +146,30 @@ func extensionDetails(r Reply) []service.Detail {
 	return d
 }
 
-// product is a mail server known by its greeting.
-type product struct {
-	re      *regexp.Regexp // the version is its first group, if it has one
-	name    string         // as Nmap names it
-	cpe     string         // NVD's vendor:product, or ""
-	windows bool
-}
-
-var products = []product{
+// products are mail servers known by their greetings.
+var products = []service.Product{
 	// Postfix's default greeting is "$myhostname ESMTP $mail_name": it
 	// keeps its version to itself.
-	{re: regexp.MustCompile(`\bPostfix\b`), name: "Postfix smtpd", cpe: "postfix:postfix"},
-	{re: regexp.MustCompile(`\bExim (\d[\w.]*)`), name: "Exim smtpd", cpe: "exim:exim"},
-	{re: regexp.MustCompile(`\bExim\b`), name: "Exim smtpd", cpe: "exim:exim"},
-	{re: regexp.MustCompile(`\bSendmail (\d[\w.]*(?:/[\w.+-]+)*)`), name: "Sendmail", cpe: "sendmail:sendmail"},
-	{re: regexp.MustCompile(`\bSendmail\b`), name: "Sendmail", cpe: "sendmail:sendmail"},
-	{re: regexp.MustCompile(`Microsoft ESMTP MAIL Service, Version: (\d[\w.]*)`), name: "Microsoft ESMTP", windows: true},
-	{re: regexp.MustCompile(`Microsoft ESMTP MAIL Service`), name: "Microsoft ESMTP", windows: true},
-	{re: regexp.MustCompile(`\bOpenSMTPD\b`), name: "OpenSMTPD", cpe: "openbsd:opensmtpd"},
+	{Pattern: regexp.MustCompile(`\bPostfix\b`), Name: "Postfix smtpd", CPE: "postfix:postfix"},
+	{Pattern: regexp.MustCompile(`\bExim (\d[\w.]*)`), Name: "Exim smtpd", CPE: "exim:exim"},
+	{Pattern: regexp.MustCompile(`\bExim\b`), Name: "Exim smtpd", CPE: "exim:exim"},
+	{Pattern: regexp.MustCompile(`\bSendmail (\d[\w.]*(?:/[\w.+-]+)*)`), Name: "Sendmail", CPE: "sendmail:sendmail"},
+	{Pattern: regexp.MustCompile(`\bSendmail\b`), Name: "Sendmail", CPE: "sendmail:sendmail"},
+	{Pattern: regexp.MustCompile(`Microsoft ESMTP MAIL Service, Version: (\d[\w.]*)`), Name: "Microsoft ESMTP", Windows: true},
+	{Pattern: regexp.MustCompile(`Microsoft ESMTP MAIL Service`), Name: "Microsoft ESMTP", Windows: true},
+	{Pattern: regexp.MustCompile(`\bOpenSMTPD\b`), Name: "OpenSMTPD", CPE: "openbsd:opensmtpd"},
 }
 
-const windowsCPE = "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"
-
-// Describe identifies the server from its greeting.
-func Describe(greet Reply) result.Service {
+// Describe identifies the server from its greeting. The CPE name takes
+// Sendmail's version without the configuration's ("8.15.2" of
+// "8.15.2/8.15.2/Debian-22").
+func Describe(greet service.CodeReply) result.Service {
 	s := result.Service{Name: "smtp"}
-	text := greet.Text()
 	if len(greet.Lines) > 0 {
 		first, _, _ := strings.Cut(greet.Lines[0], " ")
 		s.Hostname = hostname(first)
 	}
-	for _, p := range products {
-		sub := p.re.FindStringSubmatch(text)
-		if sub == nil {
-			continue
-		}
-		s.Product = p.name
-		if len(sub) > 1 {
-			s.Version = sub[1]
-		}
-		if p.cpe != "" {
-			cpeVersion, _, _ := strings.Cut(s.Version, "/")
-			s.CPE = append(s.CPE, cpe("a", p.cpe, cpeVersion))
-		}
-		if p.windows {
-			s.OSType = "Windows"
-			s.CPE = append(s.CPE, windowsCPE)
-		}
-		break
-	}
-	if s.OSType == "" && (strings.Contains(text, "Debian") || strings.Contains(text, "Ubuntu")) {
-		s.OSType = "Linux"
-	}
+	service.DescribeProduct(&s, greet.Text(), products, "/")
 	return s
 }
 
@@ -240,16 +191,4 @@ func hostname(name string) string {
 		}
 	}
 	return name
-}
-
-// cpe makes a CPE 2.3 name. A version with characters the formatted
-// string would need to escape is left out: a wrong version is worse
-// than none.
-func cpe(part, vendorProduct, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + part + ":" + vendorProduct + ":" + version + ":*:*:*:*:*:*:*"
 }

@@ -1,50 +1,17 @@
 package smtp
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"slices"
-	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func TestParseReply(t *testing.T) {
-	tests := []struct {
-		name  string
-		in    string
-		n     int // replyLen
-		want  Reply
-		valid bool
-	}{
-		{name: "greeting", in: "220 mail.lab.picket.test ESMTP Postfix (Debian/GNU)\r\n", n: 53,
-			want: Reply{220, []string{"mail.lab.picket.test ESMTP Postfix (Debian/GNU)"}}, valid: true},
-		{name: "ehlo", in: "250-mail.example.org\r\n250-PIPELINING\r\n250 STARTTLS\r\n", n: 52,
-			want: Reply{250, []string{"mail.example.org", "PIPELINING", "STARTTLS"}}, valid: true},
-		{name: "ehlo incomplete", in: "250-mail.example.org\r\n250-PIPELINING\r\n", n: 0},
-		{name: "not a code", in: "+OK Dovecot ready.\r\n", n: -1},
-		{name: "empty", in: "", n: 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if n := replyLen([]byte(tt.in)); n != tt.n {
-				t.Errorf("replyLen = %d, want %d", n, tt.n)
-			}
-			r, ok := ParseReply([]byte(tt.in))
-			if ok != tt.valid || (ok && (r.Code != tt.want.Code || !slices.Equal(r.Lines, tt.want.Lines))) {
-				t.Errorf("ParseReply = %+v, %v; want %+v", r, ok, tt.want)
-			}
-		})
-	}
-}
 
 func TestDescribe(t *testing.T) {
 	windows := "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"
@@ -73,7 +40,7 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, ok := ParseReply([]byte(tt.greeting))
+			r, ok := service.ParseCodeReply([]byte(tt.greeting))
 			if !ok {
 				t.Fatal("greeting does not parse")
 			}
@@ -130,106 +97,72 @@ type fakeAddrConn struct {
 
 func (c fakeAddrConn) LocalAddr() net.Addr { return c.local }
 
-// script builds steps from lines that start with "S " or "C ".
-func script(lines ...string) []step {
-	var steps []step
-	for _, l := range lines {
-		steps = append(steps, step{server: l[0] == 'S', data: []byte(l[2:])})
-	}
-	return steps
-}
-
-// commands reads the client's command lines in place of a recorded
-// client step and checks they are the recorded commands.
-func commands(t *testing.T) func(r *bufio.Reader, recorded []byte) error {
-	return func(r *bufio.Reader, recorded []byte) error {
-		for _, want := range strings.SplitAfter(string(recorded), "\n") {
-			if want == "" {
-				continue
-			}
-			got, err := r.ReadString('\n')
-			if err != nil {
-				return err
-			}
-			// The verb only: EHLO's argument is the client's address.
-			if g, w := strings.Fields(got), strings.Fields(want); len(g) == 0 || g[0] != w[0] {
-				t.Errorf("client sent %q, want %q", got, want)
-			}
-		}
-		return nil
-	}
-}
-
 // TestConversations replays whole conversations: the one captured from
 // the lab's Postfix, and hand-made ones for what it cannot show.
 func TestConversations(t *testing.T) {
 	tests := []struct {
 		name     string
-		file     string // a captured transcript, or
-		steps    []step // a hand-made one
+		file     string             // a captured transcript, or
+		steps    []servicetest.Step // a hand-made one
 		product  string
 		hostname string
 		details  []service.Detail
 		errIs    error
 	}{
-		{name: "postfix captured", file: "testdata/postfix-debian12.txt", product: "Postfix smtpd", hostname: "mail.lab.picket.test", details: details(
+		{name: "postfix captured", file: "testdata/postfix-debian12.txt", product: "Postfix smtpd", hostname: "mail.lab.picket.test", details: servicetest.Details(
 			"extensions", "PIPELINING, SIZE 10240000, VRFY, ETRN, STARTTLS, ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8, CHUNKING", "starttls", "offered")},
-		{name: "auth mechanisms", steps: script(
+		{name: "auth mechanisms", steps: servicetest.Script(
 			"S 220 mx.example.com ESMTP Exim 4.96 Sun, 28 Jan 2024 10:00:00 +0000\r\n",
 			"C EHLO [192.0.2.1]\r\n", "S 250-mx.example.com Hello [192.0.2.1]\r\n250-SIZE 52428800\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n",
 			"C QUIT\r\n", "S 221 mx.example.com closing connection\r\n"),
-			product: "Exim smtpd", hostname: "mx.example.com", details: details("extensions", "SIZE 52428800, AUTH PLAIN LOGIN, HELP", "auth mechanisms", "PLAIN LOGIN")},
-		{name: "old auth syntax", steps: script(
+			product: "Exim smtpd", hostname: "mx.example.com", details: servicetest.Details("extensions", "SIZE 52428800, AUTH PLAIN LOGIN, HELP", "auth mechanisms", "PLAIN LOGIN")},
+		{name: "old auth syntax", steps: servicetest.Script(
 			"S 220 mail.example.org ESMTP\r\n",
 			"C EHLO [192.0.2.1]\r\n", "S 250-mail.example.org\r\n250-AUTH=LOGIN\r\n250 8BITMIME\r\n",
 			"C QUIT\r\n", "S 221 bye\r\n"),
-			hostname: "mail.example.org", details: details("extensions", "AUTH=LOGIN, 8BITMIME", "auth mechanisms", "LOGIN")},
-		{name: "HELO when EHLO is unknown, host name from it", steps: script(
+			hostname: "mail.example.org", details: servicetest.Details("extensions", "AUTH=LOGIN, 8BITMIME", "auth mechanisms", "LOGIN")},
+		{name: "HELO when EHLO is unknown, host name from it", steps: servicetest.Script(
 			"S 220 ready for mail\r\n",
 			"C EHLO [192.0.2.1]\r\n", "S 502 unknown command\r\n",
 			"C HELO [192.0.2.1]\r\n", "S 250 relay.example.org\r\n",
 			"C QUIT\r\n", "S 221 bye\r\n"),
 			hostname: "relay.example.org"},
-		{name: "ftp server with a plain greeting", steps: script(
+		{name: "ftp server with a plain greeting", steps: servicetest.Script(
 			"S 220 Welcome\r\n",
 			"C EHLO [192.0.2.1]\r\n", "S 530 Please login with USER and PASS.\r\n",
 			"C HELO [192.0.2.1]\r\n", "S 530 Please login with USER and PASS.\r\n"),
 			errIs: service.ErrNoMatch},
-		{name: "named, EHLO and HELO refused", steps: script(
+		{name: "named, EHLO and HELO refused", steps: servicetest.Script(
 			"S 220 mail.example.org ESMTP Postfix\r\n",
 			"C EHLO [192.0.2.1]\r\n", "S 501 5.5.2 bad syntax\r\n",
 			"C HELO [192.0.2.1]\r\n", "S 501 5.5.2 bad syntax\r\n",
 			"C QUIT\r\n", "S 221 2.0.0 Bye\r\n"),
 			product: "Postfix smtpd", hostname: "mail.example.org"},
-		{name: "refuses service but named", steps: script("S 554 mail.example.org ESMTP not accepting messages\r\n"), hostname: "mail.example.org"},
-		{name: "ftp greeting", steps: script("S 220 (vsFTPd 3.0.3)\r\n"), errIs: service.ErrNoMatch},
-		{name: "busy and unnamed", steps: script("S 421 Service not available\r\n"), errIs: service.ErrNoMatch},
-		{name: "pop3", steps: script("S +OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
+		{name: "refuses service but named", steps: servicetest.Script("S 554 mail.example.org ESMTP not accepting messages\r\n"), hostname: "mail.example.org"},
+		{name: "ftp greeting", steps: servicetest.Script("S 220 (vsFTPd 3.0.3)\r\n"), errIs: service.ErrNoMatch},
+		{name: "busy and unnamed", steps: servicetest.Script("S 421 Service not available\r\n"), errIs: service.ErrNoMatch},
+		{name: "pop3", steps: servicetest.Script("S +OK Dovecot ready.\r\n"), errIs: service.ErrNoMatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			steps := tt.steps
 			if tt.file != "" {
-				steps = readTranscript(t, tt.file)
+				steps = servicetest.ReadTranscript(t, tt.file)
 			}
-			synctest.Test(t, func(t *testing.T) {
-				c := replay(steps, commands(t))
-				defer c.Close()
-				m, err := Run(context.Background(), c, nil)
-				if tt.errIs != nil {
-					if !errors.Is(err, tt.errIs) {
-						t.Fatalf("err %v, want %v", err, tt.errIs)
-					}
-					return
+			m, err := servicetest.Converse(t, steps, servicetest.CommandVerbs, Run, nil)
+			if tt.errIs != nil {
+				if !errors.Is(err, tt.errIs) {
+					t.Fatalf("err %v, want %v", err, tt.errIs)
 				}
-				s := m.Service
-				if err != nil || s.Name != "smtp" || s.Product != tt.product || s.Hostname != tt.hostname {
-					t.Fatalf("got %+v, %v; want smtp, %q, host %q", s, err, tt.product, tt.hostname)
-				}
-				if !slices.Equal(m.Details, tt.details) {
-					t.Errorf("details %q\nwant    %q", m.Details, tt.details)
-				}
-			})
+				return
+			}
+			s := m.Service
+			if err != nil || s.Name != "smtp" || s.Product != tt.product || s.Hostname != tt.hostname {
+				t.Fatalf("got %+v, %v; want smtp, %q, host %q", s, err, tt.product, tt.hostname)
+			}
+			if !slices.Equal(m.Details, tt.details) {
+				t.Errorf("details %q\nwant    %q", m.Details, tt.details)
+			}
 		})
 	}
 }
@@ -239,18 +172,11 @@ func TestConversations(t *testing.T) {
 func TestBannerShapes(t *testing.T) {
 	greeting := "220-mail.example.org ESMTP Exim 4.92 #3\r\n220 no spam\r\n"
 	for _, cut := range []int{0, 5, 40, len(greeting)} {
-		synctest.Test(t, func(t *testing.T) {
-			steps := script("S "+greeting[cut:], "C EHLO x\r\n", "S 250 mail.example.org\r\n", "C QUIT\r\n", "S 221 bye\r\n")
-			if cut == len(greeting) {
-				steps = steps[1:] // a pipe's empty write waits for a reader
-			}
-			c := replay(steps, commands(t))
-			defer c.Close()
-			m, err := Run(context.Background(), c, []byte(greeting[:cut]))
-			if err != nil || m.Service.Product != "Exim smtpd" || m.Service.Version != "4.92" {
-				t.Errorf("cut at %d: %+v, %v", cut, m, err)
-			}
-		})
+		banner, steps := servicetest.CutBanner(greeting, cut, "C EHLO x\r\n", "S 250 mail.example.org\r\n", "C QUIT\r\n", "S 221 bye\r\n")
+		m, err := servicetest.Converse(t, steps, servicetest.CommandVerbs, Run, banner)
+		if err != nil || m.Service.Product != "Exim smtpd" || m.Service.Version != "4.92" {
+			t.Errorf("cut at %d: %+v, %v", cut, m, err)
+		}
 	}
 }
 
@@ -259,112 +185,19 @@ func TestBannerShapes(t *testing.T) {
 // and a goroutine left blocked fails the test.
 func TestHostile(t *testing.T) {
 	postfix := "220 mail.example.org ESMTP Postfix\r\n"
-	tests := []struct {
-		name   string
-		banner string
-		serve  func(c net.Conn)
-		match  bool // the greeting sufficed, details may be missing
-		errIs  error
-	}{
-		{name: "silent", serve: silent, errIs: os.ErrDeadlineExceeded},
-		{name: "closes at once", serve: func(c net.Conn) { c.Close() }, errIs: io.ErrUnexpectedEOF},
-		{name: "endless multi-line greeting", serve: endless("220-more\r\n"), errIs: errTooLong},
-		{name: "endless line", serve: endless("220 aaaa"), errIs: errTooLong},
-		{name: "greeting one byte a second", serve: slow(postfix), errIs: os.ErrDeadlineExceeded},
-		{name: "garbage", serve: endless("\x00\xff"), errIs: service.ErrNoMatch},
-		{name: "named, then silent", banner: postfix, serve: silent, match: true},
-		{name: "named, then closes", banner: postfix, serve: func(c net.Conn) { c.Close() }, match: true},
-		{name: "named, then endless", banner: postfix, serve: drainThen(endless("250-x\r\n")), match: true},
-		{name: "named, then slow", banner: postfix, serve: drainThen(slow("250-mail.example.org\r\n250 STARTTLS\r\n")), match: true},
-		{name: "unnamed, then silent", banner: "220 ready\r\n", serve: silent, errIs: os.ErrDeadlineExceeded},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() { tt.serve(server); close(done) }()
-				start := time.Now()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				took := time.Since(start)
-				client.Close()
-				<-done
-				if took > 2*service.StepTimeout {
-					t.Errorf("took %v", took)
-				}
-				if tt.match {
-					if err != nil || m.Service.Product != "Postfix smtpd" {
-						t.Fatalf("got %+v, %v; want the greeting's match", m.Service, err)
-					}
-					return
-				}
-				if !errors.Is(err, tt.errIs) {
-					t.Fatalf("err %v, want %v", err, tt.errIs)
-				}
-			})
-		})
-	}
-}
-
-func TestContextCancel(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		client, server := net.Pipe()
-		defer client.Close()
-		go silent(server)
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(time.Second, cancel)
-		start := time.Now()
-		if _, err := Run(ctx, client, nil); err == nil || time.Since(start) > 2*time.Second {
-			t.Errorf("after cancel: %v, %v", err, time.Since(start))
-		}
+	servicetest.Hostile(t, Run, 2*service.StepTimeout, "Postfix smtpd", []servicetest.HostileCase{
+		{Name: "silent", Serve: servicetest.Silent, ErrIs: os.ErrDeadlineExceeded},
+		{Name: "closes at once", Serve: func(c net.Conn) { c.Close() }, ErrIs: io.ErrUnexpectedEOF},
+		{Name: "endless multi-line greeting", Serve: servicetest.Endless("220-more\r\n"), ErrIs: service.ErrTooLong},
+		{Name: "endless line", Serve: servicetest.Endless("220 aaaa"), ErrIs: service.ErrTooLong},
+		{Name: "greeting one byte a second", Serve: servicetest.Slow(postfix), ErrIs: os.ErrDeadlineExceeded},
+		{Name: "garbage", Serve: servicetest.Endless("\x00\xff"), ErrIs: service.ErrNoMatch},
+		{Name: "named, then silent", Banner: postfix, Serve: servicetest.Silent, Match: true},
+		{Name: "named, then closes", Banner: postfix, Serve: func(c net.Conn) { c.Close() }, Match: true},
+		{Name: "named, then endless", Banner: postfix, Serve: servicetest.DrainThen(servicetest.Endless("250-x\r\n")), Match: true},
+		{Name: "named, then slow", Banner: postfix, Serve: servicetest.DrainThen(servicetest.Slow("250-mail.example.org\r\n250 STARTTLS\r\n")), Match: true},
+		{Name: "unnamed, then silent", Banner: "220 ready\r\n", Serve: servicetest.Silent, ErrIs: os.ErrDeadlineExceeded},
 	})
 }
 
-// Fake servers for TestHostile. Each returns once the client end is
-// closed.
-
-func silent(c net.Conn) { io.Copy(io.Discard, c); c.Close() }
-
-func write(s string) func(net.Conn) {
-	return func(c net.Conn) { c.Write([]byte(s)); silent(c) }
-}
-
-func endless(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for {
-			if _, err := c.Write([]byte(s)); err != nil {
-				return
-			}
-		}
-	}
-}
-
-func slow(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i := range len(s) {
-			time.Sleep(time.Second)
-			if _, err := c.Write([]byte{s[i]}); err != nil {
-				return
-			}
-		}
-		silent(c)
-	}
-}
-
-// drainThen reads what the client sends in the background while serve
-// talks: a pipe's writes wait for a reader.
-func drainThen(serve func(net.Conn)) func(net.Conn) {
-	return func(c net.Conn) {
-		go io.Copy(io.Discard, c)
-		serve(c)
-	}
-}
-
-// details builds the expected details from keys and values in turn.
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
+func TestContextCancel(t *testing.T) { servicetest.ContextCancel(t, Run) }

@@ -7,18 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/synctest"
 
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // transcriptSeeds are the server's side of every captured conversation.
-func transcriptSeeds(f *testing.F) [][]step {
+func transcriptSeeds(f *testing.F) [][]servicetest.Step {
 	f.Helper()
 	files, _ := filepath.Glob("testdata/*.txt")
-	var all [][]step
+	var all [][]servicetest.Step
 	for _, file := range files {
-		all = append(all, readTranscript(f, file))
+		all = append(all, servicetest.ReadTranscript(f, file))
 	}
 	return all
 }
@@ -93,14 +93,9 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), smallServer())
 	f.Add([]byte("SSH-2.0-x\r\n"), []byte("\x00\x00\x00\x0c\x0a\x14"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() { drainThen(write(string(stream)))(server); close(done) }()
-			run(context.Background(), client, banner, fast)
-			client.Close()
-			<-done
-		})
+		servicetest.Play(t, func(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) {
+			return run(ctx, c, banner, fast)
+		}, banner, stream)
 	})
 }
 

@@ -184,7 +184,7 @@ func Describe(id Ident) result.Service {
 		s.OSType = os
 	}
 	if impl.cpe != "" {
-		s.CPE = append(s.CPE, cpe("a", impl.cpe, version))
+		s.CPE = append(s.CPE, service.CPE("a", impl.cpe, version))
 	}
 	switch {
 	case impl.osCPE != "":
@@ -219,16 +219,4 @@ func splitSoftware(soft string) (name, version string) {
 		}
 	}
 	return soft, ""
-}
-
-// cpe makes a CPE 2.3 name. A version with characters the formatted
-// string would need to escape is left out: a wrong version is worse
-// than none.
-func cpe(part, vendorProduct, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + part + ":" + vendorProduct + ":" + version + ":*:*:*:*:*:*:*"
 }

@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"context"
+	"flag"
 	"net"
 	"net/netip"
 	"os"
@@ -9,11 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/ from the lab's real servers")
 
 // TestLabOpenSSH runs the handshake against Debian's sshd over IPv4 and
 // IPv6 and checks it against dpkg's version and ssh-keygen's fingerprint.
@@ -57,10 +60,12 @@ func TestLabOpenSSH(t *testing.T) {
 		}
 		for _, addr := range addrs {
 			t.Run(tc.name+" "+addr.String(), func(t *testing.T) {
-				rec := &recorder{Conn: dialFromScanner(t, l, netip.AddrPortFrom(addr, 22))}
-				m := runLikeEngine(t, rec, func(ctx context.Context, c net.Conn, b []byte) (service.Match, error) {
+				rec := &servicetest.Recorder{Conn: servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(addr, 22))}
+				h := Handshake
+				h.Run = func(ctx context.Context, c net.Conn, b []byte) (service.Match, error) {
 					return run(ctx, c, b, tc.prefs)
-				})
+				}
+				m := servicetest.RunLikeEngine(t, rec, h)
 				s := m.Service
 				if s.Name != "ssh" || s.Product != "OpenSSH" || !strings.HasPrefix(s.Version, d.Upstream()+" Debian ") {
 					t.Errorf("got %q %q %q; want ssh, OpenSSH, %s Debian ... (dpkg %s)", s.Name, s.Product, s.Version, d.Upstream(), d.Version)
@@ -71,20 +76,20 @@ func TestLabOpenSSH(t *testing.T) {
 				if wantCPE := "cpe:2.3:a:openbsd:openssh:" + d.Upstream() + ":*:*:*:*:*:*:*"; len(s.CPE) == 0 || s.CPE[0] != wantCPE {
 					t.Errorf("CPE %q, want %s first", s.CPE, wantCPE)
 				}
-				if got := detail(m, "host key"); got != wantKey {
+				if got := servicetest.Detail(m, "host key"); got != wantKey {
 					t.Errorf("host key %q, ssh-keygen says %q", got, wantKey)
 				}
 				for _, k := range []string{"kex algorithms", "host key algorithms", "encryption algorithms", "mac algorithms", "compression algorithms"} {
-					if detail(m, k) == "" {
+					if servicetest.Detail(m, k) == "" {
 						t.Errorf("no %q detail", k)
 					}
 				}
-				t.Logf("%s %s (%s); %s", s.Product, s.Version, s.ExtraInfo, detail(m, "host key"))
+				t.Logf("%s %s (%s); %s", s.Product, s.Version, s.ExtraInfo, servicetest.Detail(m, "host key"))
 				if *update && addr.Is4() {
-					writeTranscript(t, "testdata/"+tc.file,
+					servicetest.WriteTranscript(t, "testdata/"+tc.file,
 						"Debian 12 openssh-server "+d.Version+", Debian's sshd_config, keys from ssh-keygen -A;\n"+
 							"captured by TestLabOpenSSH -update, picket's handshake ("+tc.name+") the client.\n"+
-							"The host key is "+wantKey+".", rec.steps)
+							"The host key is "+wantKey+".", rec.Steps())
 				}
 			})
 		}
@@ -100,49 +105,4 @@ func onlyKex(t *testing.T, name string) []kexMethod {
 	}
 	t.Fatalf("no key exchange %s", name)
 	return nil
-}
-
-// dialFromScanner connects from the lab's scanner namespace; the socket
-// stays in it after Do returns.
-func dialFromScanner(t *testing.T, l *lab.Lab, ap netip.AddrPort) net.Conn {
-	t.Helper()
-	var c net.Conn
-	if err := l.Scanner.Do(func() error {
-		var err error
-		c, err = net.DialTimeout("tcp", ap.String(), 5*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// runLikeEngine reads the banner as the engine does, then runs the
-// handshake.
-func runLikeEngine(t *testing.T, c net.Conn, run func(context.Context, net.Conn, []byte) (service.Match, error)) service.Match {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	banner, err := service.ReadAtMost(c, service.MaxBanner, service.Deadline(ctx), service.Line)
-	if err != nil {
-		t.Fatalf("banner: %v", err)
-	}
-	if !Handshake.Detect(banner) {
-		t.Fatalf("Detect(%q) = false", banner)
-	}
-	m, err := run(ctx, c, banner)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return m
-}
-
-func detail(m service.Match, key string) string {
-	for _, d := range m.Details {
-		if d.Key == key {
-			return d.Value
-		}
-	}
-	return ""
 }

@@ -43,8 +43,7 @@ func Run(ctx context.Context, c net.Conn, banner []byte) (service.Match, error) 
 }
 
 func run(ctx context.Context, c net.Conn, banner []byte, p prefs) (service.Match, error) {
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer service.Watch(ctx, c)()
 	id, rest, err := readIdent(ctx, c, banner)
 	if err != nil {
 		return service.Match{}, err
@@ -151,17 +150,7 @@ var (
 	errNoCommon   = errors.New("ssh: no key exchange or host key format in common")
 )
 
-func (s *stream) write(p []byte) error {
-	if err := s.ctx.Err(); err != nil {
-		return err
-	}
-	if err := s.c.SetWriteDeadline(service.Deadline(s.ctx)); err != nil {
-		return err
-	}
-	defer s.c.SetWriteDeadline(time.Time{})
-	_, err := s.c.Write(p)
-	return err
-}
+func (s *stream) write(p []byte) error { return service.Send(s.ctx, s.c, p) }
 
 // fill reads until buf holds n bytes or the deadline passes.
 func (s *stream) fill(n int, deadline time.Time) error {

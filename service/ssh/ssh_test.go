@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func TestParseIdent(t *testing.T) {
@@ -170,22 +170,22 @@ func TestTranscripts(t *testing.T) {
 			if want == nil {
 				t.Fatal("no '# The host key is ...' comment")
 			}
-			steps := readTranscript(t, f)
+			steps := servicetest.ReadTranscript(t, f)
 			synctest.Test(t, func(t *testing.T) {
-				c := replay(steps, sshUnit)
+				c := servicetest.Replay(steps, sshUnit)
 				defer c.Close()
 				m, err := Run(context.Background(), c, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := detail(m, "host key"); got != string(want[1]) {
+				if got := servicetest.Detail(m, "host key"); got != string(want[1]) {
 					t.Errorf("host key %q, want %q", got, want[1])
 				}
 				if m.Service.Product != "OpenSSH" || !strings.HasPrefix(m.Service.Version, "9.2p1 Debian") {
 					t.Errorf("service %+v", m.Service)
 				}
-				if !strings.Contains(detail(m, "kex algorithms"), "curve25519-sha256") {
-					t.Errorf("kex algorithms %q", detail(m, "kex algorithms"))
+				if !strings.Contains(servicetest.Detail(m, "kex algorithms"), "curve25519-sha256") {
+					t.Errorf("kex algorithms %q", servicetest.Detail(m, "kex algorithms"))
 				}
 			})
 		})
@@ -195,8 +195,8 @@ func TestTranscripts(t *testing.T) {
 // TestBannerShapes gives Run the banner cut in the ways an engine might
 // have read it.
 func TestBannerShapes(t *testing.T) {
-	steps := readTranscript(t, "testdata/openssh-debian12.txt")
-	ident := steps[0].data
+	steps := servicetest.ReadTranscript(t, "testdata/openssh-debian12.txt")
+	ident := steps[0].Data
 	tests := []struct {
 		name   string
 		banner []byte
@@ -209,15 +209,15 @@ func TestBannerShapes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				rest := slices.Clone(steps)
-				rest[0].data = ident[len(tt.banner):]
-				if len(rest[0].data) == 0 {
+				rest[0].Data = ident[len(tt.banner):]
+				if len(rest[0].Data) == 0 {
 					rest = rest[1:] // a pipe's empty write waits for a reader
 				}
-				c := replay(rest, sshUnit)
+				c := servicetest.Replay(rest, sshUnit)
 				defer c.Close()
 				banner := slices.Clone(tt.banner)
 				m, err := Run(context.Background(), c, banner)
-				if err != nil || detail(m, "host key") == "" {
+				if err != nil || servicetest.Detail(m, "host key") == "" {
 					t.Fatalf("got %+v, %v", m, err)
 				}
 				if !bytes.Equal(banner, tt.banner) {
@@ -229,9 +229,9 @@ func TestBannerShapes(t *testing.T) {
 }
 
 // kexInitPayload is the server's KEXINIT from a transcript.
-func kexInitPayload(t testing.TB, steps []step) []byte {
+func kexInitPayload(t testing.TB, steps []servicetest.Step) []byte {
 	t.Helper()
-	p := steps[2].data
+	p := steps[2].Data
 	n, err := packetLen(p)
 	if err != nil || n > len(p) {
 		t.Fatalf("transcript's third step is no packet: %v", err)
@@ -240,9 +240,9 @@ func kexInitPayload(t testing.TB, steps []step) []byte {
 }
 
 // hostKeyBlob is K_S from a transcript's key exchange reply.
-func hostKeyBlob(t testing.TB, steps []step) []byte {
+func hostKeyBlob(t testing.TB, steps []servicetest.Step) []byte {
 	t.Helper()
-	p := steps[4].data
+	p := steps[4].Data
 	n, err := packetLen(p)
 	if err != nil || n > len(p) {
 		t.Fatalf("transcript's fifth step is no packet: %v", err)
@@ -255,7 +255,7 @@ func hostKeyBlob(t testing.TB, steps []step) []byte {
 }
 
 func TestParseKexInit(t *testing.T) {
-	real := kexInitPayload(t, readTranscript(t, "testdata/openssh-debian12.txt"))
+	real := kexInitPayload(t, servicetest.ReadTranscript(t, "testdata/openssh-debian12.txt"))
 	k, err := ParseKexInit(real)
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +296,7 @@ func TestParseHostKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := ParseHostKey(hostKeyBlob(t, readTranscript(t, "testdata/"+tt.file)))
+			k, err := ParseHostKey(hostKeyBlob(t, servicetest.ReadTranscript(t, "testdata/"+tt.file)))
 			if err != nil || k.Type != tt.typ || k.Bits != tt.bits || len(k.Fingerprint) != len("SHA256:")+43 {
 				t.Errorf("got %+v, %v; want %s, %d bits", k, err, tt.typ, tt.bits)
 			}
@@ -327,120 +327,39 @@ func TestParseHostKey(t *testing.T) {
 // nothing, and the bubble fails the test if a goroutine is left blocked.
 func TestHostile(t *testing.T) {
 	ident := "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n"
-	kexinit := appendPacket(nil, kexInitPayload(t, readTranscript(t, "testdata/openssh-debian12.txt")))
+	kexinit := appendPacket(nil, kexInitPayload(t, servicetest.ReadTranscript(t, "testdata/openssh-debian12.txt")))
 	ignore := appendPacket(nil, []byte{msgIgnore, 0, 0, 0, 0})
-	tests := []struct {
-		name   string
-		banner string
-		serve  func(c net.Conn)
-		// match: the identification was read, details may be missing.
-		match   bool
-		errIs   error
-		details bool
-	}{
-		{name: "silent", serve: silent, errIs: os.ErrDeadlineExceeded},
-		{name: "closes at once", serve: func(c net.Conn) { c.Close() }, errIs: io.ErrUnexpectedEOF},
-		{name: "silent after identification", banner: ident, serve: silent, match: true},
-		{name: "closes after identification", banner: ident, serve: func(c net.Conn) { c.Close() }, match: true},
-		{name: "endless garbage", serve: endless("\x8f\x00garbage"), errIs: service.ErrNoMatch},
-		{name: "endless text lines", serve: endless("hello there\r\n"), errIs: service.ErrNoMatch},
-		{name: "endless line", serve: endless("SSH-2.0-"), errIs: service.ErrNoMatch},
-		{name: "identification one byte a second", serve: slow(ident), errIs: os.ErrDeadlineExceeded},
-		{name: "kexinit one byte a second", banner: ident, serve: drainThen(slow(string(kexinit))), match: true},
-		{name: "huge packet length", banner: ident, serve: drainThen(write("\xff\xff\xff\xff\x05" + strings.Repeat("x", 100))), match: true},
-		{name: "endless ignore packets", banner: ident, serve: drainThen(endless(string(ignore))), match: true},
-		{name: "disconnect", banner: ident, serve: drainThen(write(string(appendPacket(nil, disconnect)))), match: true},
-		{name: "garbage after identification", banner: ident, serve: drainThen(endless("garbage!")), match: true},
-		{name: "minimal server", banner: ident, serve: drainThen(write(string(smallServer()))), match: true, details: true},
-		{name: "kexinit then silence", banner: ident, serve: drainThen(write(string(kexinit))), match: true, details: true},
-		{name: "kexinit then garbage", banner: ident, serve: drainThen(write(string(kexinit) + "\x00\x00\x00\x0c\x04garbage....")), match: true, details: true},
-		{name: "http", banner: "HTTP/1.1 400 Bad Request\r\n", serve: silent, errIs: service.ErrNoMatch},
-		{name: "smtp read by Run", serve: write("220 mail.example.org ESMTP Postfix\r\n"), errIs: service.ErrNoMatch},
-		{name: "lines before the identification", banner: "Authorised use only\r\n" + ident, serve: silent, match: true},
-		{name: "tls alert", banner: "\x15\x03\x01\x00\x02\x02\x28", serve: silent, errIs: service.ErrNoMatch},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() { tt.serve(server); close(done) }()
-				start := time.Now()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				took := time.Since(start)
-				client.Close()
-				<-done
-				if took > 3*service.StepTimeout {
-					t.Errorf("took %v", took)
-				}
-				if tt.match {
-					if err != nil || m.Service.Product != "OpenSSH" {
-						t.Fatalf("got %+v, %v; want the identification's match", m.Service, err)
-					}
-					if got := detail(m, "kex algorithms") != ""; got != tt.details {
-						t.Errorf("algorithm details %v, want %v", got, tt.details)
-					}
-					return
-				}
-				if !errors.Is(err, tt.errIs) {
-					t.Fatalf("err %v, want %v", err, tt.errIs)
-				}
-			})
-		})
-	}
-}
-
-func TestContextCancel(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		client, server := net.Pipe()
-		defer client.Close()
-		go silent(server)
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(time.Second, cancel)
-		start := time.Now()
-		_, err := Run(ctx, client, nil)
-		if err == nil || time.Since(start) > 2*time.Second {
-			t.Errorf("after cancel: %v, %v", err, time.Since(start))
+	// algorithms checks whether the handshake got as far as the server's
+	// algorithms.
+	algorithms := func(want bool) func(*testing.T, service.Match) {
+		return func(t *testing.T, m service.Match) {
+			if got := servicetest.Detail(m, "kex algorithms") != ""; got != want {
+				t.Errorf("algorithm details %v, want %v", got, want)
+			}
 		}
+	}
+	servicetest.Hostile(t, Run, 3*service.StepTimeout, "OpenSSH", []servicetest.HostileCase{
+		{Name: "silent", Serve: servicetest.Silent, ErrIs: os.ErrDeadlineExceeded},
+		{Name: "closes at once", Serve: func(c net.Conn) { c.Close() }, ErrIs: io.ErrUnexpectedEOF},
+		{Name: "silent after identification", Banner: ident, Serve: servicetest.Silent, Match: true, Check: algorithms(false)},
+		{Name: "closes after identification", Banner: ident, Serve: func(c net.Conn) { c.Close() }, Match: true, Check: algorithms(false)},
+		{Name: "endless garbage", Serve: servicetest.Endless("\x8f\x00garbage"), ErrIs: service.ErrNoMatch},
+		{Name: "endless text lines", Serve: servicetest.Endless("hello there\r\n"), ErrIs: service.ErrNoMatch},
+		{Name: "endless line", Serve: servicetest.Endless("SSH-2.0-"), ErrIs: service.ErrNoMatch},
+		{Name: "identification one byte a second", Serve: servicetest.Slow(ident), ErrIs: os.ErrDeadlineExceeded},
+		{Name: "kexinit one byte a second", Banner: ident, Serve: servicetest.DrainThen(servicetest.Slow(string(kexinit))), Match: true, Check: algorithms(false)},
+		{Name: "huge packet length", Banner: ident, Serve: servicetest.DrainThen(servicetest.Write("\xff\xff\xff\xff\x05" + strings.Repeat("x", 100))), Match: true, Check: algorithms(false)},
+		{Name: "endless ignore packets", Banner: ident, Serve: servicetest.DrainThen(servicetest.Endless(string(ignore))), Match: true, Check: algorithms(false)},
+		{Name: "disconnect", Banner: ident, Serve: servicetest.DrainThen(servicetest.Write(string(appendPacket(nil, disconnect)))), Match: true, Check: algorithms(false)},
+		{Name: "garbage after identification", Banner: ident, Serve: servicetest.DrainThen(servicetest.Endless("garbage!")), Match: true, Check: algorithms(false)},
+		{Name: "minimal server", Banner: ident, Serve: servicetest.DrainThen(servicetest.Write(string(smallServer()))), Match: true, Check: algorithms(true)},
+		{Name: "kexinit then silence", Banner: ident, Serve: servicetest.DrainThen(servicetest.Write(string(kexinit))), Match: true, Check: algorithms(true)},
+		{Name: "kexinit then garbage", Banner: ident, Serve: servicetest.DrainThen(servicetest.Write(string(kexinit) + "\x00\x00\x00\x0c\x04garbage....")), Match: true, Check: algorithms(true)},
+		{Name: "http", Banner: "HTTP/1.1 400 Bad Request\r\n", Serve: servicetest.Silent, ErrIs: service.ErrNoMatch},
+		{Name: "smtp read by Run", Serve: servicetest.Write("220 mail.example.org ESMTP Postfix\r\n"), ErrIs: service.ErrNoMatch},
+		{Name: "lines before the identification", Banner: "Authorised use only\r\n" + ident, Serve: servicetest.Silent, Match: true, Check: algorithms(false)},
+		{Name: "tls alert", Banner: "\x15\x03\x01\x00\x02\x02\x28", Serve: servicetest.Silent, ErrIs: service.ErrNoMatch},
 	})
 }
 
-// Fake servers for TestHostile. Each returns once the client end is
-// closed.
-
-func silent(c net.Conn) { io.Copy(io.Discard, c); c.Close() }
-
-func write(s string) func(net.Conn) {
-	return func(c net.Conn) { c.Write([]byte(s)); silent(c) }
-}
-
-func endless(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for {
-			if _, err := c.Write([]byte(s)); err != nil {
-				return
-			}
-		}
-	}
-}
-
-func slow(s string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i := range len(s) {
-			time.Sleep(time.Second)
-			if _, err := c.Write([]byte{s[i]}); err != nil {
-				return
-			}
-		}
-		silent(c)
-	}
-}
-
-// drainThen reads the client's identification in the background while
-// serve talks: a pipe's writes wait for a reader.
-func drainThen(serve func(net.Conn)) func(net.Conn) {
-	return func(c net.Conn) {
-		go io.Copy(io.Discard, c)
-		serve(c)
-	}
-}
+func TestContextCancel(t *testing.T) { servicetest.ContextCancel(t, Run) }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // tap keeps what the server sent.
@@ -50,14 +51,7 @@ func TestCapture(t *testing.T) {
 		t.Logf("%s %s", d.Package, d.Version)
 	}
 	dial := func(port uint16) *tap {
-		var c net.Conn
-		if err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(tg.Addr, port).String(), 5*time.Second)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		c := servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(tg.Addr, port))
 		t.Cleanup(func() { c.Close() })
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		return &tap{Conn: c}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLab runs the handshake against Debian's nginx (443 with the lab's
@@ -24,17 +25,7 @@ func TestLab(t *testing.T) {
 	}
 	dial := func(t *testing.T, a netip.Addr, port uint16) net.Conn {
 		t.Helper()
-		var c net.Conn
-		err := l.Scanner.Do(func() error {
-			var err error
-			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(a, port).String(), 5*time.Second)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
+		return servicetest.Dial(t, l.Scanner, "tcp", netip.AddrPortFrom(a, port))
 	}
 	for _, a := range []netip.Addr{tg.Addr, tg.Addr6} {
 		t.Run(a.String(), func(t *testing.T) {

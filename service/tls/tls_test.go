@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -223,25 +224,6 @@ func testCert(t testing.TB, self bool) ctls.Certificate {
 	return ctls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-// pipe returns the client end of a net.Pipe whose server end serve runs
-// on; both close when the test ends, and the server's goroutine must have
-// returned by then (synctest reports it otherwise).
-func pipe(t *testing.T, serve func(net.Conn)) net.Conn {
-	t.Helper()
-	client, server := net.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		serve(server)
-	}()
-	t.Cleanup(func() {
-		client.Close()
-		server.Close()
-		<-done
-	})
-	return client
-}
-
 // readHello reads the ClientHello record, so that a fake server answers
 // after it as a real one would.
 func readHello(c net.Conn) bool {
@@ -273,7 +255,7 @@ func TestClientFakeServer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tt.server.Certificates = []ctls.Certificate{testCert(t, tt.self)}
-				c := pipe(t, func(s net.Conn) {
+				c := servicetest.Pipe(t, func(s net.Conn) {
 					ts := ctls.Server(s, tt.server)
 					if ts.Handshake() != nil {
 						return
@@ -376,7 +358,7 @@ func TestRunHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				c := pipe(t, tt.serve)
+				c := servicetest.Pipe(t, tt.serve)
 				start := time.Now()
 				m, err := Handshake.Run(t.Context(), c, []byte(tt.banner))
 				if took := time.Since(start); took > service.StepTimeout {
@@ -416,7 +398,7 @@ func TestRunHostile(t *testing.T) {
 
 func TestRunCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := pipe(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+		c := servicetest.Pipe(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(time.Second, cancel)
 		start := time.Now()

@@ -1,29 +1,30 @@
-package ftp
+package service
 
 import (
 	"bytes"
 	"strings"
 )
 
-// Reply is one server reply (RFC 959 §4.2): a three-digit code and its
-// lines of text.
-type Reply struct {
+// CodeReply is a reply in the format FTP (RFC 959 §4.2) and SMTP (RFC
+// 5321 §4.2) share: a three-digit code and its lines of text.
+type CodeReply struct {
 	Code int
 	// Lines hold each line's text, without the code and the separator
 	// where a line starts with them (lines inside a multi-line reply may
-	// be free text, as FEAT's " EPRT"), and without the line end.
+	// be free text in FTP, as FEAT's " EPRT"; SMTP repeats the code on
+	// each), and without the line end.
 	Lines []string
 }
 
 // Text is the reply's lines joined by spaces.
-func (r Reply) Text() string { return strings.Join(r.Lines, " ") }
+func (r CodeReply) Text() string { return strings.Join(r.Lines, " ") }
 
-// replyLen reports the length of the whole reply at the start of b, 0 if
-// b holds only part of one, -1 if b does not start with a reply. A
+// CodeReplyLen reports the length of the whole reply at the start of b, 0
+// if b holds only part of one, -1 if b does not start with a reply. A
 // multi-line reply ("220-...") ends at a line that starts with the same
 // code and a space.
-func replyLen(b []byte) int {
-	if !validStart(b) {
+func CodeReplyLen(b []byte) int {
+	if !CodeReplyStart(b) {
 		return -1
 	}
 	nl := bytes.IndexByte(b, '\n')
@@ -46,10 +47,10 @@ func replyLen(b []byte) int {
 	}
 }
 
-// validStart reports whether b starts like a reply, or is a prefix of
+// CodeReplyStart reports whether b starts like a reply, or is a prefix of
 // one: a code whose first digit is 1-5 and second 0-5, then a space, a
 // dash or the line end.
-func validStart(b []byte) bool {
+func CodeReplyStart(b []byte) bool {
 	for i, c := range b[:min(len(b), 4)] {
 		var ok bool
 		switch i {
@@ -69,14 +70,14 @@ func validStart(b []byte) bool {
 	return true
 }
 
-// ParseReply decodes a whole reply as replyLen delimits it.
-func ParseReply(b []byte) (Reply, bool) {
-	n := replyLen(b)
+// ParseCodeReply decodes a whole reply as CodeReplyLen delimits it.
+func ParseCodeReply(b []byte) (CodeReply, bool) {
+	n := CodeReplyLen(b)
 	if n <= 0 {
-		return Reply{}, false
+		return CodeReply{}, false
 	}
 	code := b[:3]
-	r := Reply{Code: int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')}
+	r := CodeReply{Code: int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')}
 	for _, line := range strings.SplitAfter(string(b[:n]), "\n") {
 		line = strings.TrimRight(line, "\r\n")
 		if line == "" && len(r.Lines) > 0 {
