@@ -58,7 +58,10 @@ func (p *pacer) wait(n int, answers *atomic.Uint64, rtt time.Duration) time.Time
 	now := p.now()
 	window := max(10*time.Millisecond, 2*rtt)
 	if w := now.Sub(p.winFrom); w >= window && p.winSent > 0 {
-		share := float64(answers.Swap(0)) / float64(p.winSent)
+		// Answers to an earlier, faster window can outnumber this one's
+		// probes; a share above one would set a best no later window
+		// could reach, and hold the rate down for good.
+		share := min(float64(answers.Swap(0))/float64(p.winSent), 1)
 		p.adapt(share)
 		p.winFrom, p.winSent = now, 0
 	}
