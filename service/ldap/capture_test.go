@@ -5,6 +5,7 @@ package ldap
 import (
 	"context"
 	"fmt"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"net"
 	"net/netip"
 	"os"
@@ -137,7 +138,7 @@ func captureDaemon(t *testing.T, file, pkg, what string, argv ...string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	defer c.Close()
-	rec := &recorder{Conn: c}
+	rec := &servicetest.Recorder{Conn: c}
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	m, err := Handshake.Run(rctx, rec, nil)
@@ -148,7 +149,7 @@ func captureDaemon(t *testing.T, file, pkg, what string, argv ...string) {
 	for _, d := range m.Details {
 		t.Logf("  %s: %s", d.Key, d.Value)
 	}
-	writeTranscript(t, filepath.Join("testdata", file), fmt.Sprintf(
+	servicetest.WriteHexTranscript(t, filepath.Join("testdata", file), fmt.Sprintf(
 		"Debian 12 %s %s, %s;\ncaptured by go test -tags capture, picket's handshake the client.",
-		pkg, version, what), rec.steps)
+		pkg, version, what), rec.Steps())
 }

@@ -2,12 +2,12 @@ package ldap
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabReplay runs the handshake over the lab's network, from the
@@ -27,19 +27,12 @@ func TestLabReplay(t *testing.T) {
 		{"slapd-2.5-monitor.txt", 389, "OpenLDAP", "2.5.13+dfsg-5"},
 		{"samba-4.17-dc.txt", 3268, "Samba AD DC", "4.17.12-Debian"},
 	} {
-		if _, err := tg.ServeTCP(tc.port, replayer(readTranscript(t, "testdata/"+tc.file))); err != nil {
+		if _, err := tg.ServeTCP(tc.port, replayer(servicetest.ReadHexTranscript(t, "testdata/"+tc.file))); err != nil {
 			t.Fatal(err)
 		}
 		for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
 			ap := netip.AddrPortFrom(addr, tc.port)
-			var c net.Conn
-			if err := l.Scanner.Do(func() error {
-				var err error
-				c, err = net.DialTimeout("tcp", ap.String(), 5*time.Second)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			c := servicetest.Dial(t, l.Scanner, "tcp", ap)
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			m, err := Handshake.Run(ctx, c, nil)
 			cancel()

@@ -256,7 +256,7 @@ func (r *RootDSE) result(content []byte) error {
 	if err != nil {
 		return err
 	}
-	r.Result, r.Diagnostic = code, printable(msg)
+	r.Result, r.Diagnostic = code, service.Printable(msg, maxValueLen)
 	return nil
 }
 
@@ -293,33 +293,16 @@ func (r *RootDSE) entry(content []byte) error {
 			return err
 		}
 		vals := decoder{set}
-		key := strings.ToLower(printable(typ))
+		key := strings.ToLower(service.Printable(typ, maxValueLen))
 		for !vals.empty() {
 			v, err := vals.expect(tagOctetString)
 			if err != nil {
 				return err
 			}
 			if len(r.Attrs[key]) < maxValues {
-				r.Attrs[key] = append(r.Attrs[key], printable(v))
+				r.Attrs[key] = append(r.Attrs[key], service.Printable(v, maxValueLen))
 			}
 		}
 	}
 	return nil
-}
-
-// printable returns b as a string with anything but printable ASCII
-// replaced, cut to maxValueLen bytes: text from the wire goes into
-// reports.
-func printable(b []byte) string {
-	if len(b) > maxValueLen {
-		b = b[:maxValueLen]
-	}
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			c = '?'
-		}
-		out[i] = c
-	}
-	return string(out)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // readMessage reads one BER element (an LDAP message) from r.
@@ -38,52 +39,14 @@ func readMessage(r io.Reader) ([]byte, error) {
 
 // replayer answers each request on c with the transcript's server
 // messages, then reads until the client closes.
-func replayer(steps []step) func(c net.Conn) {
-	return func(c net.Conn) {
-		for _, s := range steps {
-			var err error
-			if s.server {
-				_, err = c.Write(s.data)
-			} else {
-				_, err = readMessage(c)
-			}
-			if err != nil {
-				return
-			}
-		}
-		io.Copy(io.Discard, c)
-	}
-}
-
-func detail(m service.Match, k string) string {
-	for _, d := range m.Details {
-		if d.Key == k {
-			return d.Value
-		}
-	}
-	return ""
+func replayer(steps []servicetest.Step) func(c net.Conn) {
+	return servicetest.Replayer(steps, servicetest.Messages(readMessage))
 }
 
 // runReplay runs the handshake against steps replayed over a pipe.
-func runReplay(t *testing.T, steps []step) (service.Match, error) {
+func runReplay(t *testing.T, steps []servicetest.Step) (service.Match, error) {
 	t.Helper()
-	var m service.Match
-	var err error
-	synctest.Test(t, func(t *testing.T) {
-		a, b := net.Pipe()
-		done := make(chan struct{})
-		go func() {
-			replayer(steps)(b)
-			b.Close()
-			close(done)
-		}()
-		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		defer cancel()
-		m, err = Handshake.Run(ctx, a, nil)
-		a.Close()
-		<-done
-	})
-	return m, err
+	return servicetest.WithDeadline(t, Handshake.Run, 10*time.Second, replayer(steps))
 }
 
 // Builders of server messages.
@@ -114,8 +77,8 @@ func ldapResult(code byte, diag string) []byte {
 }
 
 // answer is a conversation: the root DSE search answered with msgs.
-func answer(msgs ...[]byte) []step {
-	return []step{{false, nil}, {true, bytes.Join(msgs, nil)}}
+func answer(msgs ...[]byte) []servicetest.Step {
+	return []servicetest.Step{{}, {Server: true, Data: bytes.Join(msgs, nil)}}
 }
 
 var adRootDSE = entry(1,
@@ -134,13 +97,13 @@ var adRootDSE = entry(1,
 func TestTranscripts(t *testing.T) {
 	tests := []struct {
 		name    string
-		steps   []step
+		steps   []servicetest.Step
 		service string // Product|Version|ExtraInfo|Hostname|OSType|CPE
 		details map[string]string
 	}{
 		{
 			name:    "slapd Debian 12 defaults",
-			steps:   readTranscript(t, "testdata/slapd-2.5-deb12.txt"),
+			steps:   servicetest.ReadHexTranscript(t, "testdata/slapd-2.5-deb12.txt"),
 			service: "OpenLDAP|||||cpe:2.3:a:openldap:openldap:*:*:*:*:*:*:*:*",
 			details: map[string]string{
 				"naming contexts": "dc=nodomain", "ldap versions": "3", "starttls": "not offered",
@@ -149,7 +112,7 @@ func TestTranscripts(t *testing.T) {
 		},
 		{
 			name:    "slapd with a readable monitor",
-			steps:   readTranscript(t, "testdata/slapd-2.5-monitor.txt"),
+			steps:   servicetest.ReadHexTranscript(t, "testdata/slapd-2.5-monitor.txt"),
 			service: "OpenLDAP|2.5.13+dfsg-5|||Linux|cpe:2.3:a:openldap:openldap:2.5.13:*:*:*:*:*:*:*",
 			details: map[string]string{
 				"naming contexts": "dc=picket,dc=lab",
@@ -158,13 +121,13 @@ func TestTranscripts(t *testing.T) {
 		},
 		{
 			name:    "slapd with TLS",
-			steps:   readTranscript(t, "testdata/slapd-2.5-tls.txt"),
+			steps:   servicetest.ReadHexTranscript(t, "testdata/slapd-2.5-tls.txt"),
 			service: "OpenLDAP|2.5.13+dfsg-5|||Linux|cpe:2.3:a:openldap:openldap:2.5.13:*:*:*:*:*:*:*",
 			details: map[string]string{"starttls": "offered"},
 		},
 		{
 			name:  "Samba AD DC",
-			steps: readTranscript(t, "testdata/samba-4.17-dc.txt"),
+			steps: servicetest.ReadHexTranscript(t, "testdata/samba-4.17-dc.txt"),
 			service: "Samba AD DC|4.17.12-Debian|Domain: picket.lab, Site: Default-First-Site-Name|labdc.picket.lab|Linux|" +
 				"cpe:2.3:a:samba:samba:4.17.12:*:*:*:*:*:*:*",
 			details: map[string]string{
@@ -230,7 +193,7 @@ func TestTranscripts(t *testing.T) {
 		},
 		{
 			name:    "entry without searchResDone",
-			steps:   append(answer(entry(1, attr("vendorName", "Example Corp."))), step{false, nil}),
+			steps:   append(answer(entry(1, attr("vendorName", "Example Corp."))), servicetest.Step{}),
 			service: "Example Corp|||||",
 		},
 	}
@@ -246,7 +209,7 @@ func TestTranscripts(t *testing.T) {
 				t.Errorf("service %s %q, want %q", s.Name, got, tt.service)
 			}
 			for k, v := range tt.details {
-				if got := detail(m, k); got != v {
+				if got := servicetest.Detail(m, k); got != v {
 					t.Errorf("%s = %q, want %q", k, got, v)
 				}
 			}
@@ -394,27 +357,9 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			if m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve); err == nil {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
@@ -425,11 +370,11 @@ func TestMonitorRefused(t *testing.T) {
 	root := append(entry(1, attr("structuralObjectClass", "OpenLDAProotDSE")), done(1, 0, "")...)
 	for _, tt := range []struct {
 		name string
-		then []step
+		then []servicetest.Step
 	}{
-		{"no such object", []step{{false, nil}, {true, done(2, 32, "")}}},
-		{"silent", []step{{false, nil}}},
-		{"garbage", []step{{false, nil}, {true, []byte("garbage")}}},
+		{"no such object", []servicetest.Step{{}, {Server: true, Data: done(2, 32, "")}}},
+		{"silent", []servicetest.Step{{}}},
+		{"garbage", []servicetest.Step{{}, {Server: true, Data: []byte("garbage")}}},
 		{"hangs up", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -493,9 +438,9 @@ func TestHelpers(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"slapd-2.5-deb12.txt", "slapd-2.5-monitor.txt", "slapd-2.5-tls.txt", "samba-4.17-dc.txt"} {
-		for _, s := range readTranscript(f, "testdata/"+name) {
-			if s.server {
-				f.Add(s.data)
+		for _, s := range servicetest.ReadHexTranscript(f, "testdata/"+name) {
+			if s.Server {
+				f.Add(s.Data)
 			}
 		}
 	}

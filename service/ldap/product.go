@@ -226,17 +226,10 @@ func versionNumber(v string) string {
 }
 
 // cpe builds a CPE 2.3 name from vendor:product and the numeric start
-// of version, "*" if there is none.
+// of version (which starts with a digit, or is empty), "*" if there is
+// none.
 func cpe(vp, version string) string {
-	i := 0
-	for i < len(version) && (isDigit(version[i]) || version[i] == '.') {
-		i++
-	}
-	num := strings.TrimRight(version[:i], ".")
-	if num == "" {
-		num = "*"
-	}
-	return "cpe:2.3:a:" + vp + ":" + num + ":*:*:*:*:*:*:*"
+	return service.CPE("a", vp, service.NumericPrefix(version))
 }
 
 // applyMonitor adds what OpenLDAP's cn=Monitor says: monitoredInfo is

@@ -1,11 +1,8 @@
 package mqtt
 
 import (
-	"context"
-	"io"
-	"net"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"testing"
-	"testing/synctest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -42,18 +39,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte(" \x02\x00\x00\x90\x03\x00\x01\x001-\x00\x13$SYS/broker/versionmosquitto version 2.0.11"))
 	f.Add([]byte(" \x02\x00\x05"))
 	f.Fuzz(func(t *testing.T, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() {
-				go io.Copy(io.Discard, server)
-				server.Write(stream)
-				close(done)
-			}()
-			Run(context.Background(), client, nil)
-			client.Close()
-			server.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, nil, stream)
 	})
 }

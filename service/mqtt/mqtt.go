@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
@@ -170,14 +169,9 @@ func Describe(ack Connack, version string) service.Match {
 	return m
 }
 
-// printable returns b as a string with anything but printable ASCII
-// replaced, cut to at most n bytes: text from the wire goes into reports.
+// printable returns the first n bytes of b without the white space
+// around them and anything but printable ASCII replaced: text from the
+// wire goes into reports.
 func printable(b []byte, n int) string {
-	b = bytes.TrimSpace(b[:min(len(b), n)])
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, string(b))
+	return service.Printable(bytes.TrimSpace(b[:min(len(b), n)]), n)
 }

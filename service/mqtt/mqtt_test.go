@@ -2,26 +2,17 @@ package mqtt
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"reflect"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func TestParsePacket(t *testing.T) {
 	tests := []struct {
@@ -51,7 +42,9 @@ func TestParsePacket(t *testing.T) {
 }
 
 func TestParseConnack(t *testing.T) {
-	v5 := func(file string) []byte { return serverBytes(readTranscript(t, file)) }
+	v5 := func(file string) []byte {
+		return servicetest.ServerBytes(servicetest.ReadTranscript(t, "testdata/"+file))
+	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -119,21 +112,21 @@ func TestTranscripts(t *testing.T) {
 		{"mosquitto-2.0.11-anonymous.txt", service.Match{
 			Service: result.Service{Name: "mqtt", Product: "Eclipse Mosquitto", Version: "2.0.11",
 				CPE: []string{"cpe:2.3:a:eclipse:mosquitto:2.0.11:*:*:*:*:*:*:*"}},
-			Details: details("authentication", "not required")}},
+			Details: servicetest.Details("authentication", "not required")}},
 		{"mosquitto-2.0.11-auth.txt", service.Match{Service: mqtt,
-			Details: details("authentication", "required", "connect", "refused: not authorized")}},
+			Details: servicetest.Details("authentication", "required", "connect", "refused: not authorized")}},
 		{"v5-only.txt", service.Match{Service: mqtt,
-			Details: details("connect", "refused: unsupported protocol version", "protocol", "MQTT 5.0 only")}},
+			Details: servicetest.Details("connect", "refused: unsupported protocol version", "protocol", "MQTT 5.0 only")}},
 		{"old-broker.txt", service.Match{Service: mqtt,
-			Details: details("connect", "refused: unacceptable protocol version")}},
-		{"other-broker.txt", service.Match{Service: mqtt, Details: details("authentication", "not required")}},
-		{"sys-denied.txt", service.Match{Service: mqtt, Details: details("authentication", "not required")}},
+			Details: servicetest.Details("connect", "refused: unacceptable protocol version")}},
+		{"other-broker.txt", service.Match{Service: mqtt, Details: servicetest.Details("authentication", "not required")}},
+		{"sys-denied.txt", service.Match{Service: mqtt, Details: servicetest.Details("authentication", "not required")}},
 		{"other-version.txt", service.Match{Service: mqtt,
-			Details: details("authentication", "not required", "broker version", "acme 1.2")}},
+			Details: servicetest.Details("authentication", "not required", "broker version", "acme 1.2")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := replay(t, Handshake, readTranscript(t, tt.file))
+			m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/"+tt.file), servicetest.Exact)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,25 +154,13 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					go io.Copy(io.Discard, server)
-					server.Write([]byte(tt.serve))
-					server.Close()
-				}()
-				m, err := Run(context.Background(), client, nil)
-				client.Close()
-				<-done
-				switch {
-				case tt.noMatch && !errors.Is(err, service.ErrNoMatch):
-					t.Errorf("got %+v, %v; want no match", m, err)
-				case tt.fails && (err == nil || errors.Is(err, service.ErrNoMatch)):
-					t.Errorf("got %+v, %v; want a failed attempt", m, err)
-				}
-			})
+			m, err := servicetest.Against(t, Run, nil, servicetest.Hangup(tt.serve))
+			switch {
+			case tt.noMatch && !errors.Is(err, service.ErrNoMatch):
+				t.Errorf("got %+v, %v; want no match", m, err)
+			case tt.fails && (err == nil || errors.Is(err, service.ErrNoMatch)):
+				t.Errorf("got %+v, %v; want a failed attempt", m, err)
+			}
 		})
 	}
 }
@@ -237,27 +218,10 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					tt.serve(server)
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Run(ctx, client, nil)
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v", d)
-				}
-				if (err == nil) != tt.match {
-					t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
-				}
-				client.Close()
-				server.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Run, 3*time.Second, tt.serve)
+			if (err == nil) != tt.match {
+				t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
+			}
 		})
 	}
 }

@@ -1,11 +1,8 @@
 package rdp
 
 import (
-	"context"
-	"io"
-	"net"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"testing"
-	"testing/synctest"
 )
 
 func FuzzParseConfirm(f *testing.F) {
@@ -41,18 +38,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("\x03\x00\x00\x13\x0e\xd0\x00\x00\x124\x00\x02\x01\b\x00\x01\x00\x00\x00\x16\x03\x01\x00\x05hello"))
 	f.Add([]byte("\x03\x00\x00\x0b\x06\xd0\x00\x00\x124\x00"))
 	f.Fuzz(func(t *testing.T, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() {
-				go io.Copy(io.Discard, server)
-				server.Write(stream)
-				close(done)
-			}()
-			Run(context.Background(), client, nil)
-			client.Close()
-			server.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, nil, stream)
 	})
 }

@@ -1,7 +1,6 @@
 package rdp
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,20 +13,12 @@ import (
 	"net"
 	"reflect"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 var (
 	ms = result.Service{Name: "ms-wbt-server", Product: "Microsoft Terminal Services", OSType: "Windows",
@@ -37,7 +28,9 @@ var (
 )
 
 func TestParseConfirm(t *testing.T) {
-	server := func(file string) []byte { return serverBytes(readTranscript(t, file)) }
+	server := func(file string) []byte {
+		return servicetest.ServerBytes(servicetest.ReadTranscript(t, "testdata/"+file))
+	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -101,22 +94,22 @@ func TestTranscripts(t *testing.T) {
 		want service.Match
 	}{
 		{"xrdp-0.9.21-negotiate.txt", service.Match{Service: xrdp,
-			Details: details("security protocol", "TLS", "server flags", "extended client data", "nla", "not used")}},
+			Details: servicetest.Details("security protocol", "TLS", "server flags", "extended client data", "nla", "not used")}},
 		{"xrdp-0.9.21-rdp.txt", service.Match{Service: xrdp,
-			Details: details("security protocol", "standard RDP security", "server flags", "extended client data",
+			Details: servicetest.Details("security protocol", "standard RDP security", "server flags", "extended client data",
 				"tls", "not offered", "nla", "not used")}},
 		{"windows-nla.txt", service.Match{Service: ms,
-			Details: details("security protocol", "CredSSP (NLA)",
+			Details: servicetest.Details("security protocol", "CredSSP (NLA)",
 				"server flags", "extended client data, graphics pipeline, restricted admin, redirected authentication")}},
-		{"windows-rdp-only.txt", service.Match{Service: ms, Details: details("negotiation failure", "TLS not allowed by server")}},
+		{"windows-rdp-only.txt", service.Match{Service: ms, Details: servicetest.Details("negotiation failure", "TLS not allowed by server")}},
 		{"windows-xp.txt", service.Match{Service: ms,
-			Details: details("security protocol", "standard RDP security (no negotiation)", "tls", "not offered")}},
+			Details: servicetest.Details("security protocol", "standard RDP security (no negotiation)", "tls", "not offered")}},
 		{"freerdp-style.txt", service.Match{Service: result.Service{Name: "ms-wbt-server"},
-			Details: details("security protocol", "TLS", "server flags", "extended client data, graphics pipeline", "nla", "not used")}},
+			Details: servicetest.Details("security protocol", "TLS", "server flags", "extended client data, graphics pipeline", "nla", "not used")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := replay(t, Handshake, readTranscript(t, tt.file))
+			m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/"+tt.file), servicetest.Exact)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +119,7 @@ func TestTranscripts(t *testing.T) {
 		})
 	}
 	t.Run("iso-tsap.txt", func(t *testing.T) {
-		if m, err := replay(t, Handshake, readTranscript(t, "iso-tsap.txt")); !errors.Is(err, service.ErrNoMatch) {
+		if m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/iso-tsap.txt"), servicetest.Exact); !errors.Is(err, service.ErrNoMatch) {
 			t.Errorf("got %+v, %v; want no match", m, err)
 		}
 	})
@@ -157,40 +150,26 @@ func selfSigned(t *testing.T, cn string) ctls.Certificate {
 // the host.
 func TestTLS(t *testing.T) {
 	cert := selfSigned(t, "WIN-LAB01.corp.example")
-	synctest.Test(t, func(t *testing.T) {
-		client, server := net.Pipe()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer server.Close()
-			req := make([]byte, len(request))
-			if _, err := io.ReadFull(server, req); err != nil {
-				return
-			}
-			server.Write(serverBytes(readTranscript(t, "windows-nla.txt")))
-			ts := ctls.Server(server, &ctls.Config{Certificates: []ctls.Certificate{cert}})
-			ts.Handshake()
-			io.Copy(io.Discard, server)
-		}()
-		m, err := Run(context.Background(), client, nil)
-		client.Close()
-		<-done
-		if err != nil {
-			t.Fatal(err)
+	confirm := servicetest.ServerBytes(servicetest.ReadTranscript(t, "testdata/windows-nla.txt"))
+	m, err := servicetest.Against(t, Run, nil, func(server net.Conn) {
+		req := make([]byte, len(request))
+		if _, err := io.ReadFull(server, req); err != nil {
+			return
 		}
-		if m.Service.Hostname != "WIN-LAB01.corp.example" || m.Service.Product != ms.Product {
-			t.Errorf("service %+v", m.Service)
-		}
-		var subject string
-		for _, d := range m.Details {
-			if d.Key == "certificate subject" {
-				subject = d.Value
-			}
-		}
-		if subject != "CN=WIN-LAB01.corp.example" {
-			t.Errorf("details %v", m.Details)
-		}
+		server.Write(confirm)
+		ts := ctls.Server(server, &ctls.Config{Certificates: []ctls.Certificate{cert}})
+		ts.Handshake()
+		io.Copy(io.Discard, server)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Service.Hostname != "WIN-LAB01.corp.example" || m.Service.Product != ms.Product {
+		t.Errorf("service %+v", m.Service)
+	}
+	if subject := servicetest.Detail(m, "certificate subject"); subject != "CN=WIN-LAB01.corp.example" {
+		t.Errorf("details %v", m.Details)
+	}
 }
 
 // TestRun covers answers that are not RDP, and exchanges cut short.
@@ -209,25 +188,13 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					go io.Copy(io.Discard, server)
-					server.Write([]byte(tt.serve))
-					server.Close()
-				}()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				client.Close()
-				<-done
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if errors.Is(err, service.ErrNoMatch) != tt.noMatch {
-					t.Errorf("error %v; want no match: %v", err, tt.noMatch)
-				}
-			})
+			m, err := servicetest.Against(t, Run, []byte(tt.banner), servicetest.Hangup(tt.serve))
+			if err == nil {
+				t.Errorf("matched %+v", m)
+			}
+			if errors.Is(err, service.ErrNoMatch) != tt.noMatch {
+				t.Errorf("error %v; want no match: %v", err, tt.noMatch)
+			}
 		})
 	}
 }
@@ -278,27 +245,10 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					tt.serve(server)
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Run(ctx, client, nil)
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v", d)
-				}
-				if (err == nil) != tt.match {
-					t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
-				}
-				client.Close()
-				server.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, Run, 3*time.Second, tt.serve)
+			if (err == nil) != tt.match {
+				t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
+			}
 		})
 	}
 }

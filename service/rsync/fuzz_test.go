@@ -1,11 +1,8 @@
 package rsync
 
 import (
-	"context"
-	"io"
-	"net"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"testing"
-	"testing/synctest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -34,18 +31,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("@RSYNCD: 31.0\n"), []byte("pub\tx\n@RSYNCD: EXIT\n"))
 	f.Add([]byte("@RSYNCD: 32.0 md5\nmotd\n"), []byte("@ERROR: x\n"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() {
-				go io.Copy(io.Discard, server)
-				server.Write(stream)
-				close(done)
-			}()
-			Run(context.Background(), client, banner)
-			client.Close()
-			server.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

@@ -220,17 +220,6 @@ func Describe(g Greeting, l Listing) service.Match {
 	return m
 }
 
-// printable returns s with anything but printable ASCII replaced, cut to
-// maxLine bytes: text from the wire goes into reports.
-func printable(s string) string {
-	if len(s) > maxLine {
-		s = s[:maxLine]
-	}
-	b := []byte(s)
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			b[i] = '?'
-		}
-	}
-	return string(b)
-}
+// printable cuts s to maxLine bytes, anything but printable ASCII
+// replaced: text from the wire goes into reports.
+func printable(s string) string { return service.Printable(s, maxLine) }

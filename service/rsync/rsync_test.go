@@ -10,20 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func TestParseGreeting(t *testing.T) {
 	tests := []struct {
@@ -107,18 +99,18 @@ func TestTranscripts(t *testing.T) {
 		want service.Match
 	}{
 		{"rsync-3.5.0-list.txt", service.Match{Service: rsync("protocol version 32"),
-			Details: details("auth digests", "sha512 sha256 sha1 md5 md4", "module", "pub (Public files)", "module", "backup (Nightly backups)")}},
+			Details: servicetest.Details("auth digests", "sha512 sha256 sha1 md5 md4", "module", "pub (Public files)", "module", "backup (Nightly backups)")}},
 		{"rsync-3.5.0-motd.txt", service.Match{Service: rsync("protocol version 32"),
-			Details: details("auth digests", "sha512 sha256 sha1 md5 md4", "motd", "Welcome to the lab mirror | Be nice", "module", "pub")}},
-		{"old-daemon.txt", service.Match{Service: rsync("protocol version 29"), Details: details("module", "ftp (Public FTP mirror)")}},
+			Details: servicetest.Details("auth digests", "sha512 sha256 sha1 md5 md4", "motd", "Welcome to the lab mirror | Be nice", "module", "pub")}},
+		{"old-daemon.txt", service.Match{Service: rsync("protocol version 29"), Details: servicetest.Details("module", "ftp (Public FTP mirror)")}},
 		{"max-connections.txt", service.Match{Service: rsync("protocol version 31"),
-			Details: details("error", "max connections (10) reached -- try again later")}},
-		{"startup-error.txt", service.Match{Service: rsync(""), Details: details("error", "protocol startup error")}},
-		{"nothing-listed.txt", service.Match{Service: rsync("protocol version 31"), Details: details("auth digests", "md5 md4")}},
+			Details: servicetest.Details("error", "max connections (10) reached -- try again later")}},
+		{"startup-error.txt", service.Match{Service: rsync(""), Details: servicetest.Details("error", "protocol startup error")}},
+		{"nothing-listed.txt", service.Match{Service: rsync("protocol version 31"), Details: servicetest.Details("auth digests", "md5 md4")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := replay(t, Handshake, readTranscript(t, tt.file))
+			m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/"+tt.file), servicetest.Exact)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,28 +138,16 @@ func TestRunBanner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					go io.Copy(io.Discard, server)
-					server.Write([]byte(tt.serve))
-				}()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				client.Close()
-				server.Close()
-				<-done
-				if tt.noMatch {
-					if !errors.Is(err, service.ErrNoMatch) {
-						t.Errorf("got %+v, %v; want no match", m, err)
-					}
-					return
+			m, err := servicetest.Against(t, Run, []byte(tt.banner), servicetest.DrainThen(servicetest.Write(tt.serve)))
+			if tt.noMatch {
+				if !errors.Is(err, service.ErrNoMatch) {
+					t.Errorf("got %+v, %v; want no match", m, err)
 				}
-				if err != nil || m.Service.ExtraInfo != tt.want {
-					t.Errorf("got %+v, %v", m, err)
-				}
-			})
+				return
+			}
+			if err != nil || m.Service.ExtraInfo != tt.want {
+				t.Errorf("got %+v, %v", m, err)
+			}
 		})
 	}
 }
@@ -210,30 +190,15 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					tt.serve(server)
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Run(ctx, client, []byte(tt.banner))
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v", d)
-				}
-				if (err == nil) != tt.match {
-					t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
-				}
-				if n := len(m.Details); n > maxModules+2 {
-					t.Errorf("%d details", n)
-				}
-				client.Close()
-				server.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, func(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
+				return Run(ctx, c, []byte(tt.banner))
+			}, 3*time.Second, tt.serve)
+			if (err == nil) != tt.match {
+				t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
+			}
+			if n := len(m.Details); n > maxModules+2 {
+				t.Errorf("%d details", n)
+			}
 		})
 	}
 }

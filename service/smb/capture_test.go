@@ -5,6 +5,7 @@ package smb
 import (
 	"context"
 	"fmt"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"net"
 	"net/netip"
 	"os"
@@ -143,7 +144,7 @@ func captureDaemon(t *testing.T, file, what, pkg, dir string, tries int, argv ..
 		time.Sleep(100 * time.Millisecond)
 	}
 	defer c.Close()
-	rec := &recorder{Conn: c}
+	rec := &servicetest.Recorder{Conn: c}
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	m, err := Handshake.Run(rctx, rec, nil)
@@ -154,7 +155,7 @@ func captureDaemon(t *testing.T, file, what, pkg, dir string, tries int, argv ..
 	for _, d := range m.Details {
 		t.Logf("  %s: %s", d.Key, d.Value)
 	}
-	writeTranscript(t, filepath.Join("testdata", file), fmt.Sprintf(
+	servicetest.WriteHexTranscript(t, filepath.Join("testdata", file), fmt.Sprintf(
 		"Debian 12 samba %s, %s;\ncaptured by go test -tags capture (TestCaptureSamba), picket's handshake the client.",
-		version, what), rec.steps)
+		version, what), rec.Steps())
 }

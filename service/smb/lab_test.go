@@ -2,12 +2,12 @@ package smb
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/picket-scanner/picket/internal/lab"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
 
 // TestLabReplay runs the handshake over the lab's network, from the
@@ -27,19 +27,12 @@ func TestLabReplay(t *testing.T) {
 		{"samba-4.17-deb12.txt", 445, "3.1.1"},
 		{"samba-4.17-smb1.txt", 1445, "NT LM 0.12 (SMB1 only)"},
 	} {
-		if _, err := tg.ServeTCP(tc.port, replayer(readTranscript(t, "testdata/"+tc.file))); err != nil {
+		if _, err := tg.ServeTCP(tc.port, replayer(servicetest.ReadHexTranscript(t, "testdata/"+tc.file))); err != nil {
 			t.Fatal(err)
 		}
 		for _, addr := range []netip.Addr{tg.Addr, tg.Addr6} {
 			ap := netip.AddrPortFrom(addr, tc.port)
-			var c net.Conn
-			if err := l.Scanner.Do(func() error {
-				var err error
-				c, err = net.DialTimeout("tcp", ap.String(), 5*time.Second)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			c := servicetest.Dial(t, l.Scanner, "tcp", ap)
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			m, err := Handshake.Run(ctx, c, nil)
 			cancel()
@@ -47,7 +40,7 @@ func TestLabReplay(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", tc.file, ap, err)
 			}
-			if m.Service.Name != "microsoft-ds" || detail(m, "dialect") != tc.dialect || m.Service.Hostname != "LABSMB" {
+			if m.Service.Name != "microsoft-ds" || servicetest.Detail(m, "dialect") != tc.dialect || m.Service.Hostname != "LABSMB" {
 				t.Errorf("%s %s: %+v %v", tc.file, ap, m.Service, m.Details)
 			}
 			t.Logf("%s %s: %s %q %v", tc.file, ap, m.Service.Name, m.Service.Product, m.Details)

@@ -14,39 +14,8 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-// detail returns the value of the first detail with key k.
-func detail(m service.Match, k string) string {
-	for _, d := range m.Details {
-		if d.Key == k {
-			return d.Value
-		}
-	}
-	return ""
-}
-
-// runReplay runs the handshake against a transcript replayed over a pipe.
-func runReplay(t *testing.T, steps []step) (service.Match, error) {
-	t.Helper()
-	var m service.Match
-	var err error
-	synctest.Test(t, func(t *testing.T) {
-		a, b := net.Pipe()
-		done := make(chan struct{})
-		go func() {
-			replayer(steps)(b)
-			b.Close()
-			close(done)
-		}()
-		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		defer cancel()
-		m, err = Handshake.Run(ctx, a, nil)
-		a.Close()
-		<-done
-	})
-	return m, err
-}
 
 // TestTranscripts runs the handshake against Samba's captured answers and
 // checks everything it reports.
@@ -108,7 +77,7 @@ func TestTranscripts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := runReplay(t, readTranscript(t, "testdata/"+tt.file))
+			m, err := runReplay(t, servicetest.ReadHexTranscript(t, "testdata/"+tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,17 +90,17 @@ func TestTranscripts(t *testing.T) {
 				t.Errorf("CPE %q, want %q", s.CPE, tt.cpe)
 			}
 			for k, v := range tt.details {
-				if got := detail(m, k); got != v {
+				if got := servicetest.Detail(m, k); got != v {
 					t.Errorf("%s = %q, want %q", k, got, v)
 				}
 			}
 			for _, k := range tt.absent {
-				if got := detail(m, k); got != "" {
+				if got := servicetest.Detail(m, k); got != "" {
 					t.Errorf("%s = %q, want none", k, got)
 				}
 			}
-			if !strings.HasPrefix(detail(m, "system time"), "20") {
-				t.Errorf("system time %q", detail(m, "system time"))
+			if !strings.HasPrefix(servicetest.Detail(m, "system time"), "20") {
+				t.Errorf("system time %q", servicetest.Detail(m, "system time"))
 			}
 		})
 	}
@@ -243,10 +212,10 @@ func TestWindows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctxs := [][]byte{context1(ctxPreauth, 1), context1(ctxEncryption, cipherAES256GCM), context1(ctxSigning, signAESCMAC)}
-			steps := []step{
-				{false, nil}, {true, frame(negotiateResponse(dialectWildcard, 1, nil))},
-				{false, nil}, {true, frame(negotiateResponse(dialect311, 3, nil, ctxs...))},
-				{false, nil}, {true, frame(sessionSetupResponse(statusMoreProcessingRequired, challenge(tt.major, tt.minor, tt.build,
+			steps := []servicetest.Step{
+				{}, {Server: true, Data: frame(negotiateResponse(dialectWildcard, 1, nil))},
+				{}, {Server: true, Data: frame(negotiateResponse(dialect311, 3, nil, ctxs...))},
+				{}, {Server: true, Data: frame(sessionSetupResponse(statusMoreProcessingRequired, challenge(tt.major, tt.minor, tt.build,
 					avNbDomainName, "CORP", avNbComputerName, "DC01", avDNSDomainName, "corp.example.com",
 					avDNSComputerName, "dc01.corp.example.com", avDNSTreeName, "corp.example.com")))},
 			}
@@ -267,7 +236,7 @@ func TestWindows(t *testing.T) {
 				"system time":  "2025-04-24T20:26:40Z", "dns tree name": "corp.example.com",
 			}
 			for k, v := range want {
-				if got := detail(m, k); got != v {
+				if got := servicetest.Detail(m, k); got != v {
 					t.Errorf("%s = %q, want %q", k, got, v)
 				}
 			}
@@ -340,7 +309,7 @@ func TestParseNegotiate(t *testing.T) {
 }
 
 func TestParseSMB1Negotiate(t *testing.T) {
-	steps := readTranscript(t, "testdata/samba-4.17-smb1.txt")
+	steps := servicetest.ReadHexTranscript(t, "testdata/samba-4.17-smb1.txt")
 	good := serverMessages(steps)[0]
 	set := func(off int, v ...byte) []byte {
 		b := bytes.Clone(good)
@@ -379,7 +348,7 @@ func TestParseSMB1Negotiate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := detail(s.Match(), "dialect"); got != tt.want {
+			if got := servicetest.Detail(s.Match(), "dialect"); got != tt.want {
 				t.Errorf("dialect %q, want %q", got, tt.want)
 			}
 		})
@@ -481,27 +450,27 @@ func TestOIDString(t *testing.T) {
 // TestSessionSetupRefused: a server that negotiates and then refuses or
 // ignores the session setup is still identified by its negotiation.
 func TestSessionSetupRefused(t *testing.T) {
-	neg := []step{{false, nil}, {true, frame(negotiateResponse(dialect202, 1, nil))}}
+	neg := []servicetest.Step{{}, {Server: true, Data: frame(negotiateResponse(dialect202, 1, nil))}}
 	for _, tt := range []struct {
 		name string
-		then []step
+		then []servicetest.Step
 	}{
-		{"access denied", []step{{false, nil}, {true, frame(sessionSetupResponse(0xc0000022, nil))}}},
-		{"pending forever", []step{{false, nil},
-			{true, frame(sessionSetupResponse(statusPending, nil))},
-			{true, frame(sessionSetupResponse(statusPending, nil))},
-			{true, frame(sessionSetupResponse(statusPending, nil))},
-			{true, frame(sessionSetupResponse(statusPending, nil))}}},
-		{"silent", []step{{false, nil}}},
+		{"access denied", []servicetest.Step{{}, {Server: true, Data: frame(sessionSetupResponse(0xc0000022, nil))}}},
+		{"pending forever", []servicetest.Step{{},
+			{Server: true, Data: frame(sessionSetupResponse(statusPending, nil))},
+			{Server: true, Data: frame(sessionSetupResponse(statusPending, nil))},
+			{Server: true, Data: frame(sessionSetupResponse(statusPending, nil))},
+			{Server: true, Data: frame(sessionSetupResponse(statusPending, nil))}}},
+		{"silent", []servicetest.Step{{}}},
 		{"hangs up", nil},
-		{"garbage", []step{{false, nil}, {true, []byte("\x00\x00\x00\x08garbage!")}}},
+		{"garbage", []servicetest.Step{{}, {Server: true, Data: []byte("\x00\x00\x00\x08garbage!")}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := runReplay(t, append(neg, tt.then...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if detail(m, "dialect") != "2.0.2" || m.Service.Product != "" {
+			if servicetest.Detail(m, "dialect") != "2.0.2" || m.Service.Product != "" {
 				t.Errorf("%+v %v", m.Service, m.Details)
 			}
 		})
@@ -511,11 +480,11 @@ func TestSessionSetupRefused(t *testing.T) {
 // TestWildcardOnly: a server that answers the SMB1 negotiate with the
 // wildcard and then goes silent is SMB 2.1 or later.
 func TestWildcardOnly(t *testing.T) {
-	m, err := runReplay(t, []step{{false, nil}, {true, frame(negotiateResponse(dialectWildcard, 1, nil))}, {false, nil}})
+	m, err := runReplay(t, []servicetest.Step{{}, {Server: true, Data: frame(negotiateResponse(dialectWildcard, 1, nil))}, {}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := detail(m, "dialect"); got != "2.1 or later" {
+	if got := servicetest.Detail(m, "dialect"); got != "2.1 or later" {
 		t.Errorf("dialect %q", got)
 	}
 }
@@ -578,27 +547,9 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				a, b := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(b)
-					b.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Handshake.Run(ctx, a, nil)
-				if err == nil {
-					t.Errorf("matched %+v", m)
-				}
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v, past the 3s deadline", d)
-				}
-				a.Close()
-				<-done
-			})
+			if m, err := servicetest.WithDeadline(t, Handshake.Run, 3*time.Second, tt.serve); err == nil {
+				t.Errorf("matched %+v", m)
+			}
 		})
 	}
 }
@@ -632,7 +583,7 @@ func TestCancel(t *testing.T) {
 func seeds(f *testing.F) [][]byte {
 	var out [][]byte
 	for _, name := range []string{"deb12", "dc", "smb1", "smb2", "smb3"} {
-		out = append(out, serverMessages(readTranscript(f, "testdata/samba-4.17-"+name+".txt"))...)
+		out = append(out, serverMessages(servicetest.ReadHexTranscript(f, "testdata/samba-4.17-"+name+".txt"))...)
 	}
 	return out
 }

@@ -1,11 +1,8 @@
 package telnet
 
 import (
-	"context"
-	"io"
-	"net"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"testing"
-	"testing/synctest"
 )
 
 // FuzzStream feeds the stream parser a split input: the result must not
@@ -38,18 +35,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("\xff\xfd\x01"), []byte("\r\nlogin: "))
 	f.Add([]byte("\xff\xfb\x25\xff\xfb\x26"), []byte("\xff\xfa\x18\x01\xff\xf0/ # "))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() {
-				go io.Copy(io.Discard, server)
-				server.Write(stream)
-				close(done)
-			}()
-			Run(context.Background(), client, banner)
-			client.Close()
-			server.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

@@ -142,7 +142,7 @@ func Describe(s *Stream) service.Match {
 	if p, ok := fromOptions(s.Options); ok {
 		sv.Product, sv.OSType = p.name, p.os
 		if p.cpe != "" {
-			sv.CPE = []string{cpe(p.cpe, "")}
+			sv.CPE = []string{p.cpeName("")}
 		}
 	}
 	for _, p := range banners {
@@ -157,7 +157,7 @@ func Describe(s *Stream) service.Match {
 		}
 		sv.CPE = nil
 		if p.cpe != "" {
-			sv.CPE = []string{cpe(p.cpe, sv.Version)}
+			sv.CPE = []string{p.cpeName(sv.Version)}
 		}
 		break
 	}
@@ -251,13 +251,8 @@ func osFromText(text string) string {
 	return ""
 }
 
-// cpe makes a CPE 2.3 name from "part:vendor:product"; a version with
-// characters the formatted string would need to escape is left out.
-func cpe(name, version string) string {
-	if version == "" || strings.IndexFunc(version, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
-	}) >= 0 {
-		version = "*"
-	}
-	return "cpe:2.3:" + name + ":" + version + ":*:*:*:*:*:*:*"
+// cpeName is p's CPE 2.3 name with version.
+func (p product) cpeName(version string) string {
+	part, vendorProduct, _ := strings.Cut(p.cpe, ":")
+	return service.CPE(part, vendorProduct, version)
 }

@@ -8,20 +8,12 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func TestStream(t *testing.T) {
 	tests := []struct {
@@ -116,41 +108,41 @@ func TestTranscripts(t *testing.T) {
 		{"inetutils-2.4-debian12.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "GNU inetutils telnetd", OSType: "Linux", Hostname: "vm",
 				CPE: []string{"cpe:2.3:a:gnu:inetutils:*:*:*:*:*:*:*:*"}},
-			Details: details("banner", "Linux 6.18.44-fc-v657 (localhost) (pts/0) | vm login:",
+			Details: servicetest.Details("banner", "Linux 6.18.44-fc-v657 (localhost) (pts/0) | vm login:",
 				"negotiation", "WILL AUTHENTICATION, WILL ENCRYPT, DO TTYPE, DO TSPEED, DO XDISPLOC, DO NEW-ENVIRON, DO OLD-ENVIRON, "+
 					"WILL SGA, DO ECHO, DO LINEMODE, DO NAWS, WILL STATUS, DO LFLOW, WILL ECHO, DO TIMING-MARK, DO BINARY, WILL SGA, WILL ECHO")}},
 		{"busybox-1.35-shell.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "BusyBox telnetd", OSType: "Linux",
 				CPE: []string{"cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*"}},
-			Details: details("banner", "Debian GNU/Linux 12 | #", "authentication", "none (shell prompt)",
+			Details: servicetest.Details("banner", "Debian GNU/Linux 12 | #", "authentication", "none (shell prompt)",
 				"negotiation", "DO ECHO, DO NAWS, WILL ECHO, WILL SGA")}},
 		{"busybox-1.35-debian12.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "BusyBox telnetd", OSType: "Linux", Hostname: "vm",
 				CPE: []string{"cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*"}},
-			Details: details("banner", "Debian GNU/Linux 12 | vm login:", "negotiation", "DO ECHO, DO NAWS, WILL ECHO, WILL SGA")}},
+			Details: servicetest.Details("banner", "Debian GNU/Linux 12 | vm login:", "negotiation", "DO ECHO, DO NAWS, WILL ECHO, WILL SGA")}},
 		{"cisco-ios.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "Cisco router telnetd", OSType: "IOS", DeviceType: "router",
 				CPE: []string{"cpe:2.3:o:cisco:ios:*:*:*:*:*:*:*:*"}},
-			Details: details("banner", "User Access Verification | Username:", "negotiation", "WILL ECHO, WILL SGA, DO TTYPE, DO NAWS")}},
+			Details: servicetest.Details("banner", "User Access Verification | Username:", "negotiation", "WILL ECHO, WILL SGA, DO TTYPE, DO NAWS")}},
 		{"mikrotik.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "MikroTik RouterOS telnetd", Version: "6.49.7", OSType: "RouterOS", DeviceType: "router",
 				CPE: []string{"cpe:2.3:o:mikrotik:routeros:6.49.7:*:*:*:*:*:*:*"}},
-			Details: details("banner", "MikroTik v6.49.7 (long-term) | Login:", "negotiation", "DO TTYPE, DO TSPEED, DO XDISPLOC, DO NEW-ENVIRON")}},
+			Details: servicetest.Details("banner", "MikroTik v6.49.7 (long-term) | Login:", "negotiation", "DO TTYPE, DO TSPEED, DO XDISPLOC, DO NEW-ENVIRON")}},
 		{"windows.txt", service.Match{
 			Service: result.Service{Name: "telnet", Product: "Microsoft Windows telnetd", OSType: "Windows",
 				CPE: []string{"cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"}},
-			Details: details("banner", "Welcome to Microsoft Telnet Service | login:",
+			Details: servicetest.Details("banner", "Welcome to Microsoft Telnet Service | login:",
 				"negotiation", "DO AUTHENTICATION, WILL ECHO, WILL SGA, DO NEW-ENVIRON, DO NAWS, DO BINARY, WILL BINARY")}},
 		{"text-only.txt", service.Match{
 			Service: result.Service{Name: "telnet"},
-			Details: details("banner", "Welcome to ?router | login:")}},
+			Details: servicetest.Details("banner", "Welcome to ?router | login:")}},
 		{"repeat-negotiation.txt", service.Match{
 			Service: result.Service{Name: "telnet"},
-			Details: details("banner", "login:", "negotiation", "DO TTYPE, DO TTYPE, DO TTYPE")}},
+			Details: servicetest.Details("banner", "login:", "negotiation", "DO TTYPE, DO TTYPE, DO TTYPE")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := replay(t, Handshake, readTranscript(t, tt.file))
+			m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/"+tt.file), servicetest.Exact)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,40 +163,28 @@ func TestRun(t *testing.T) {
 		want    []service.Detail
 	}{
 		{name: "root shell", banner: "\xff\xfd\x01", serve: "\r\n\r\nBusyBox v1.35.0 built-in shell (ash)\r\n\r\n/ # ",
-			want: details("banner", "BusyBox v1.35.0 built-in shell (ash) | / #", "authentication", "none (shell prompt)", "negotiation", "DO ECHO")},
+			want: servicetest.Details("banner", "BusyBox v1.35.0 built-in shell (ash) | / #", "authentication", "none (shell prompt)", "negotiation", "DO ECHO")},
 		{name: "negotiation, then quiet", banner: "\xff\xfb\x01\xff\xfb\x03",
-			want: details("negotiation", "WILL ECHO, WILL SGA")},
+			want: servicetest.Details("negotiation", "WILL ECHO, WILL SGA")},
 		{name: "text without prompt, then quiet", banner: "\xff\xfb\x01", serve: "Welcome\r\n",
-			want: details("banner", "Welcome", "negotiation", "WILL ECHO")},
+			want: servicetest.Details("banner", "Welcome", "negotiation", "WILL ECHO")},
 		{name: "plain text, no prompt", banner: "hello there\r\n", noMatch: true},
 		{name: "ssh", banner: "SSH-2.0-OpenSSH_9.2p1\r\n", noMatch: true},
 		{name: "invalid commands", banner: "\xff\x10\xff\x11garbage", noMatch: true},
-		{name: "empty banner, prompt later", serve: "\r\nlogin: ", want: details("banner", "login:")},
+		{name: "empty banner, prompt later", serve: "\r\nlogin: ", want: servicetest.Details("banner", "login:")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					go io.Copy(io.Discard, server)
-					server.Write([]byte(tt.serve))
-				}()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				client.Close()
-				server.Close()
-				<-done
-				if tt.noMatch {
-					if err == nil {
-						t.Errorf("matched %+v", m)
-					}
-					return
+			m, err := servicetest.Against(t, Run, []byte(tt.banner), servicetest.DrainThen(servicetest.Write(tt.serve)))
+			if tt.noMatch {
+				if err == nil {
+					t.Errorf("matched %+v", m)
 				}
-				if err != nil || !reflect.DeepEqual(m.Details, tt.want) {
-					t.Errorf("got %+v, %v; want details %v", m, err, tt.want)
-				}
-			})
+				return
+			}
+			if err != nil || !reflect.DeepEqual(m.Details, tt.want) {
+				t.Errorf("got %+v, %v; want details %v", m, err, tt.want)
+			}
 		})
 	}
 }
@@ -257,24 +237,9 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(server)
-					server.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				Run(ctx, client, []byte(tt.banner))
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v", d)
-				}
-				client.Close()
-				<-done
-			})
+			servicetest.WithDeadline(t, func(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
+				return Run(ctx, c, []byte(tt.banner))
+			}, 3*time.Second, tt.serve)
 		})
 	}
 }

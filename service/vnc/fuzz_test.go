@@ -1,11 +1,8 @@
 package vnc
 
 import (
-	"context"
-	"io"
-	"net"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 	"testing"
-	"testing/synctest"
 )
 
 func FuzzParseSecurity(f *testing.F) {
@@ -51,18 +48,6 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("RFB 003.003\n"), []byte("\x00\x00\x00\x00\x00\x00\x00\x02no"))
 	f.Add([]byte("RFB 0"), []byte("03.008\n\x00\x00\x00\x00\x01x"))
 	f.Fuzz(func(t *testing.T, banner, stream []byte) {
-		synctest.Test(t, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan struct{})
-			go func() {
-				go io.Copy(io.Discard, server)
-				server.Write(stream)
-				close(done)
-			}()
-			Run(context.Background(), client, banner)
-			client.Close()
-			server.Close()
-			<-done
-		})
+		servicetest.Play(t, Run, banner, stream)
 	})
 }

@@ -7,20 +7,12 @@ import (
 	"net"
 	"reflect"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/service"
+	"github.com/picket-scanner/picket/service/internal/servicetest"
 )
-
-func details(kv ...string) []service.Detail {
-	var d []service.Detail
-	for i := 0; i+1 < len(kv); i += 2 {
-		d = append(d, service.Detail{Key: kv[i], Value: kv[i+1]})
-	}
-	return d
-}
 
 func TestParseVersion(t *testing.T) {
 	tests := []struct {
@@ -132,8 +124,8 @@ func TestCapturedSecurity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			steps := readTranscript(t, tt.file)
-			s, n, err := ParseSecurity(serverBytes(steps[2:]), tt.v)
+			steps := servicetest.ReadTranscript(t, "testdata/"+tt.file)
+			s, n, err := ParseSecurity(servicetest.ServerBytes(steps[2:]), tt.v)
 			if err != nil || n == 0 || !reflect.DeepEqual(s, tt.want) {
 				t.Errorf("ParseSecurity = %+v, %d, %v; want %+v", s, n, err, tt.want)
 			}
@@ -150,38 +142,38 @@ func TestTranscripts(t *testing.T) {
 		want service.Match
 	}{
 		{"tigervnc-1.12-none.txt", service.Match{Service: vnc("protocol 3.8"),
-			Details: details("security types", "None (1)", "authentication", "none")}},
+			Details: servicetest.Details("security types", "None (1)", "authentication", "none")}},
 		{"tigervnc-1.12-vncauth.txt", service.Match{Service: vnc("protocol 3.8"),
-			Details: details("security types", "VNC Authentication (2)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "VNC Authentication (2)", "authentication", "required")}},
 		{"tigervnc-1.12-default.txt", service.Match{Service: vnc("protocol 3.8"),
-			Details: details("security types", "VeNCrypt (19), VNC Authentication (2)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "VeNCrypt (19), VNC Authentication (2)", "authentication", "required")}},
 		{"apple-3.889.txt", service.Match{
 			Service: result.Service{Name: "vnc", Product: "Apple remote desktop vnc", OSType: "Mac OS X",
 				CPE: []string{"cpe:2.3:o:apple:macos:*:*:*:*:*:*:*:*"}},
-			Details: details("security types", "Apple Remote Desktop (30)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "Apple Remote Desktop (30)", "authentication", "required")}},
 		{"realvnc-5.0.txt", service.Match{
 			Service: result.Service{Name: "vnc", Product: "RealVNC", ExtraInfo: "protocol 5.0",
 				CPE: []string{"cpe:2.3:a:realvnc:vnc_server:*:*:*:*:*:*:*:*"}},
-			Details: details("security types", "RA2 (5), RA2ne (6)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "RA2 (5), RA2ne (6)", "authentication", "required")}},
 		{"ultravnc-mslogon.txt", service.Match{
 			Service: result.Service{Name: "vnc", Product: "UltraVNC", ExtraInfo: "protocol 3.8",
 				CPE: []string{"cpe:2.3:a:uvnc:ultravnc:*:*:*:*:*:*:*:*"}},
-			Details: details("security types", "UltraVNC MS-Logon II (113), VNC Authentication (2)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "UltraVNC MS-Logon II (113), VNC Authentication (2)", "authentication", "required")}},
 		{"tight.txt", service.Match{
 			Service: result.Service{Name: "vnc", Product: "TightVNC", ExtraInfo: "protocol 3.8",
 				CPE: []string{"cpe:2.3:a:tightvnc:tightvnc:*:*:*:*:*:*:*:*"}},
-			Details: details("security types", "Tight (16)", "authentication", "required")}},
+			Details: servicetest.Details("security types", "Tight (16)", "authentication", "required")}},
 		{"failure-rfb38.txt", service.Match{Service: vnc("protocol 3.8"),
-			Details: details("connection refused", "Too many security failures")}},
+			Details: servicetest.Details("connection refused", "Too many security failures")}},
 		{"failure-rfb33.txt", service.Match{Service: vnc("protocol 3.3"),
-			Details: details("connection refused", "Too many security failures")}},
+			Details: servicetest.Details("connection refused", "Too many security failures")}},
 		{"repeater.txt", service.Match{Service: result.Service{Name: "vnc", Product: "UltraVNC repeater",
 			CPE: []string{"cpe:2.3:a:uvnc:ultravnc_repeater:*:*:*:*:*:*:*:*"}}}},
 		{"silent-after-version.txt", service.Match{Service: vnc("protocol 3.8")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			m, err := replay(t, Handshake, readTranscript(t, tt.file))
+			m, err := servicetest.ConverseHandshake(t, Handshake, servicetest.ReadTranscript(t, "testdata/"+tt.file), servicetest.Exact)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,25 +199,16 @@ func TestRunBanner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				go func() {
-					go io.Copy(io.Discard, server)
-					server.Write([]byte(tt.serve))
-				}()
-				m, err := Run(context.Background(), client, []byte(tt.banner))
-				client.Close()
-				server.Close()
-				if tt.noMatch {
-					if err == nil {
-						t.Errorf("matched %+v", m)
-					}
-					return
+			m, err := servicetest.Against(t, Run, []byte(tt.banner), servicetest.DrainThen(servicetest.Write(tt.serve)))
+			if tt.noMatch {
+				if err == nil {
+					t.Errorf("matched %+v", m)
 				}
-				if err != nil || m.Service.Product != tt.product {
-					t.Errorf("got %+v, %v", m, err)
-				}
-			})
+				return
+			}
+			if err != nil || m.Service.Product != tt.product {
+				t.Errorf("got %+v, %v", m, err)
+			}
 		})
 	}
 }
@@ -276,27 +259,12 @@ func TestHostile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				client, server := net.Pipe()
-				done := make(chan struct{})
-				go func() {
-					tt.serve(server)
-					server.Close()
-					close(done)
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				start := time.Now()
-				m, err := Run(ctx, client, []byte(tt.banner))
-				if d := time.Since(start); d > 3*time.Second {
-					t.Errorf("returned after %v", d)
-				}
-				if (err == nil) != tt.match {
-					t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
-				}
-				client.Close()
-				<-done
-			})
+			m, err := servicetest.WithDeadline(t, func(ctx context.Context, c net.Conn, _ []byte) (service.Match, error) {
+				return Run(ctx, c, []byte(tt.banner))
+			}, 3*time.Second, tt.serve)
+			if (err == nil) != tt.match {
+				t.Errorf("got %+v, %v; want a match: %v", m, err, tt.match)
+			}
 		})
 	}
 }

@@ -28,6 +28,18 @@ func Converse(t *testing.T, steps []Step, unit func(*testing.T) Unit, run RunFun
 	return m, err
 }
 
+// ConverseHandshake replays steps against h as Converse does. For a
+// server-first protocol the first server step is handed to Run as the
+// banner, as the engine reads it.
+func ConverseHandshake(t *testing.T, h service.Handshake, steps []Step, unit func(*testing.T) Unit) (service.Match, error) {
+	t.Helper()
+	var banner []byte
+	if h.ServerFirst && len(steps) > 0 && steps[0].Server {
+		banner, steps = steps[0].Data, steps[1:]
+	}
+	return Converse(t, steps, unit, h.Run, banner)
+}
+
 // CutBanner splits a conversation where the engine stopped reading the
 // greeting: it returns what was read, greeting[:cut], and the steps that
 // follow, the rest of the greeting (if any: a pipe's empty write waits
@@ -159,14 +171,24 @@ func Detail(m service.Match, key string) string {
 	return ""
 }
 
+// Against runs run, given banner as already read, against serve, in a
+// synctest bubble, and returns what run returned, once serve has
+// returned; serve's end of the pipe is closed after it returns, the
+// client's after run returns.
+func Against(t *testing.T, run RunFunc, banner []byte, serve func(net.Conn)) (m service.Match, err error) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		m, _, err = exchange(serve, func(c net.Conn) (service.Match, error) {
+			return run(context.Background(), c, banner)
+		})
+	})
+	return m, err
+}
+
 // Play runs run against a server that sends stream whatever the client
 // says, in a synctest bubble, for fuzzing: the handshake must neither
 // panic nor hang.
 func Play(t *testing.T, run RunFunc, banner, stream []byte) {
 	t.Helper()
-	synctest.Test(t, func(t *testing.T) {
-		exchange(DrainThen(Write(string(stream))), func(c net.Conn) (service.Match, error) {
-			return run(context.Background(), c, banner)
-		})
-	})
+	Against(t, run, banner, DrainThen(Write(string(stream))))
 }

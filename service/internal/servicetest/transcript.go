@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -29,6 +31,21 @@ type Step struct {
 // ReadTranscript reads the transcript at path.
 func ReadTranscript(t testing.TB, path string) []Step {
 	t.Helper()
+	return readSteps(t, path, "a quoted string", strconv.Unquote)
+}
+
+// ReadHexTranscript reads a transcript of a binary protocol, whose
+// steps hold the bytes in hex in place of a quoted string.
+func ReadHexTranscript(t testing.TB, path string) []Step {
+	t.Helper()
+	return readSteps(t, path, "hex", func(h string) (string, error) {
+		b, err := hex.DecodeString(h)
+		return string(b), err
+	})
+}
+
+func readSteps(t testing.TB, path, format string, decode func(string) (string, error)) []Step {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -38,10 +55,10 @@ func ReadTranscript(t testing.TB, path string) []Step {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		dir, quoted, ok := strings.Cut(line, " ")
-		data, err := strconv.Unquote(quoted)
+		dir, encoded, ok := strings.Cut(line, " ")
+		data, err := decode(encoded)
 		if !ok || (dir != "S" && dir != "C") || err != nil {
-			t.Fatalf("%s:%d: want S or C and a quoted string", path, i+1)
+			t.Fatalf("%s:%d: want S or C and %s", path, i+1, format)
 		}
 		steps = append(steps, Step{dir == "S", []byte(data)})
 	}
@@ -50,6 +67,18 @@ func ReadTranscript(t testing.TB, path string) []Step {
 
 // WriteTranscript writes steps to path, after comment.
 func WriteTranscript(t testing.TB, path, comment string, steps []Step) {
+	t.Helper()
+	writeSteps(t, path, comment, steps, func(b []byte) string { return strconv.Quote(string(b)) })
+}
+
+// WriteHexTranscript writes steps to path, after comment, in hex, for
+// ReadHexTranscript.
+func WriteHexTranscript(t testing.TB, path, comment string, steps []Step) {
+	t.Helper()
+	writeSteps(t, path, comment, steps, hex.EncodeToString)
+}
+
+func writeSteps(t testing.TB, path, comment string, steps []Step, encode func([]byte) string) {
 	t.Helper()
 	var b strings.Builder
 	for _, l := range strings.Split(strings.TrimSpace(comment), "\n") {
@@ -60,11 +89,22 @@ func WriteTranscript(t testing.TB, path, comment string, steps []Step) {
 		if s.Server {
 			dir = "S"
 		}
-		fmt.Fprintf(&b, "%s %s\n", dir, strconv.Quote(string(s.Data)))
+		fmt.Fprintf(&b, "%s %s\n", dir, encode(s.Data))
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ServerBytes is everything the server sent in steps, in order.
+func ServerBytes(steps []Step) []byte {
+	var b []byte
+	for _, s := range steps {
+		if s.Server {
+			b = append(b, s.Data...)
+		}
+	}
+	return b
 }
 
 // Script builds steps from lines that start with "S " or "C ".
@@ -117,19 +157,29 @@ func (r *Recorder) Steps() []Step {
 // for Replay.
 type Unit func(r *bufio.Reader, recorded []byte) error
 
-// Replay serves steps on one end of a pipe and returns the other. On a
-// client step it reads what the client sends in place of the recorded
-// bytes, as framed by unit; after the last step it reads until the
-// client closes. The server goroutine ends when the client end is closed.
+// Replay serves steps on one end of a pipe, as Replayer does, and
+// returns the other. The server goroutine ends when the client end is
+// closed.
 func Replay(steps []Step, unit Unit) net.Conn {
 	client, server := net.Pipe()
 	go func() {
 		defer server.Close()
-		r := bufio.NewReader(server)
+		Replayer(steps, unit)(server)
+	}()
+	return client
+}
+
+// Replayer returns a server that plays steps on its connection: on a
+// client step it reads what the client sends in place of the recorded
+// bytes, as framed by unit; after the last step it reads until the
+// client closes. It leaves closing the connection to its caller.
+func Replayer(steps []Step, unit Unit) func(net.Conn) {
+	return func(c net.Conn) {
+		r := bufio.NewReader(c)
 		for _, s := range steps {
 			var err error
 			if s.Server {
-				_, err = server.Write(s.Data)
+				_, err = c.Write(s.Data)
 			} else {
 				err = unit(r, s.Data)
 			}
@@ -138,8 +188,7 @@ func Replay(steps []Step, unit Unit) net.Conn {
 			}
 		}
 		r.WriteTo(discard{})
-	}()
-	return client
+	}
 }
 
 type discard struct{}
@@ -178,6 +227,39 @@ func commands(t *testing.T, same func(got, want string) bool) Unit {
 			}
 		}
 		return nil
+	}
+}
+
+// Exact is a Unit for binary protocols whose client steps are the same
+// in every run: the client must send the recorded bytes, or hang up (a
+// handshake may end the conversation before the capture did).
+func Exact(t *testing.T) Unit {
+	return func(r *bufio.Reader, recorded []byte) error {
+		got := make([]byte, len(recorded))
+		n, err := io.ReadFull(r, got)
+		switch {
+		case n == 0 && err == io.EOF:
+			return err
+		case err != nil:
+			t.Errorf("client sent %q, then %v; want %q", got, err, recorded)
+			return err
+		case !bytes.Equal(got, recorded):
+			t.Errorf("client sent %q, want %q", got, recorded)
+			return errMismatch
+		}
+		return nil
+	}
+}
+
+var errMismatch = errors.New("client sent other bytes than recorded")
+
+// Messages is a Unit for binary protocols whose client steps change from
+// one run to the next: it reads one message, framed by read, in place of
+// a recorded client step, whatever it holds.
+func Messages(read func(io.Reader) ([]byte, error)) Unit {
+	return func(r *bufio.Reader, _ []byte) error {
+		_, err := read(r)
+		return err
 	}
 }
 
