@@ -82,6 +82,8 @@ func (p *pacer) wait(n int, answers *atomic.Uint64, rtt time.Duration) time.Time
 }
 
 func (p *pacer) adapt(share float64) {
+	// The best share ages, so one lucky window does not rule forever.
+	p.best *= 0.98
 	switch {
 	case share > p.best:
 		p.best = share
@@ -91,7 +93,7 @@ func (p *pacer) adapt(share float64) {
 		p.rate *= 1.5
 	case share < 0.5*p.best:
 		p.rate /= 2
-		p.best *= 0.9 // let the best share age, so one lucky window does not rule forever
+		p.best *= 0.9
 	}
 	p.rate = max(min(p.rate, p.max), p.min, 100)
 	p.peak = max(p.peak, p.rate)
