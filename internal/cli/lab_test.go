@@ -835,3 +835,24 @@ func TestVersionHostile(t *testing.T) {
 		t.Errorf("the honest SSH server among the hostile ones was not identified:\n%s", data)
 	}
 }
+
+// TestRSTRateLimit scans a target that sends at most 2,000 resets a second:
+// every closed port must still be found closed, none reported filtered
+// for a reset the target held back.
+func TestRSTRateLimit(t *testing.T) {
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.LimitResets(2000, 100); err != nil {
+		t.Fatal(err)
+	}
+	js := filepath.Join(t.TempDir(), "out.jsonl")
+	picket(t, l, "-sS", "-p", "1-10000", "-T4", "-n", "-Pn", "-oJ", js, tg.Addr.String())
+	hosts, _ := readJSONL(t, js)
+	if len(hosts) != 1 {
+		t.Fatalf("%d hosts", len(hosts))
+	}
+	checkHost(t, hosts[0], truth{22: {"open", "syn-ack"}}, "reset", 10000)
+}

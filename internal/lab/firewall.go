@@ -116,3 +116,21 @@ func (t *Target) NoICMPRateLimit() error {
 	}
 	return t.NS.Sysctl("net.ipv6.icmp.ratelimit", "0")
 }
+
+// LimitResets lets the target send at most perSecond TCP resets a second
+// (after a burst of burst), dropping the rest, as macOS and the BSDs limit
+// the resets their closed ports send.
+func (t *Target) LimitResets(perSecond, burst int) error {
+	for _, tool := range []string{"iptables", "ip6tables"} {
+		for _, args := range [][]string{
+			{"-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "-m", "limit",
+				"--limit", strconv.Itoa(perSecond) + "/s", "--limit-burst", strconv.Itoa(burst), "-j", "ACCEPT"},
+			{"-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "-j", "DROP"},
+		} {
+			if _, err := t.NS.Exec(context.Background(), tool, append([]string{"-w"}, args...)...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -331,7 +331,9 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 	pc := newPacer(e.tm, len(e.targets), e.now)
 	var err error
 	for {
+		t0, a0 := e.now(), e.answered.Load()
 		sw, serr := e.sweepAll(ctx, pc)
+		e.matchLimit(pc, sw, e.now().Sub(t0), e.answered.Load()-a0)
 		st.Sent += sw.sent
 		st.Retransmissions += sw.retransmitted
 		if sw.sent > 0 {
@@ -649,6 +651,24 @@ func batchView(b *netio.Batch, off, fill int) *netio.Batch {
 }
 
 func (e *engine) timeoutDur() time.Duration { return time.Duration(e.timeout.Load()) }
+
+// matchLimit slows the scan to a rate limit the targets show. Hosts limit
+// the resets or ICMP errors they send (macOS and the BSDs cap resets at a
+// few hundred a second), and above the limit the answers keep coming at
+// the same pace however fast the probes go: retransmissions then earn
+// answers, but few of them. When a sweep of at least 100 retransmissions
+// earned answers for fewer than four in five, the send rate is held to the
+// rate at which answers came, so the next sweep's probes are answered
+// rather than lost again.
+func (e *engine) matchLimit(pc *pacer, sw sweepResult, took time.Duration, answers uint64) {
+	if sw.retransmitted < 100 || answers == 0 || took <= 0 {
+		return
+	}
+	if float64(answers) >= 0.8*float64(sw.retransmitted) {
+		return
+	}
+	pc.limit(float64(answers) / took.Seconds())
+}
 
 // sleepUntil waits until t, returning early once every probe is answered.
 func (e *engine) sleepUntil(ctx context.Context, t time.Time) error {

@@ -105,3 +105,12 @@ func (p *pacer) backoff() {
 	defer p.mu.Unlock()
 	p.rate = max(p.rate/2, p.min, 100)
 }
+
+// limit holds the rate at or below perSecond from now on (never below
+// --min-rate): the targets answer no faster.
+func (p *pacer) limit(perSecond float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.max = max(min(p.max, perSecond), p.min, 100)
+	p.rate = min(p.rate, p.max)
+}
