@@ -121,7 +121,7 @@ func (b *bench) scenario(ctx context.Context, s scenario) (string, error) {
 			log.Printf("%s: tearing down the lab: %v", s.name, err)
 		}
 	}()
-	p, err := s.plan(b, l)
+	p, err := s.plan(ctx, b, l)
 	if err != nil {
 		return "", err
 	}

@@ -28,6 +28,10 @@ type xmlHost struct {
 		State    struct {
 			State string `xml:"state,attr"`
 		} `xml:"state"`
+		Service struct {
+			Product string `xml:"product,attr"`
+			Version string `xml:"version,attr"`
+		} `xml:"service"`
 	} `xml:"ports>port"`
 }
 

@@ -30,9 +30,13 @@ func renderSection(sc scenario, p *plan, results [][]measure, runs int, at time.
 	for i, t := range p.tools {
 		sums[i] = summarize(t, results[i])
 	}
-	if p.scale {
+	switch {
+	case p.services != nil:
+		serviceTable(&b, p.services, p.tools, results)
+		svTable(&b, p.services, p.tools, sums, results)
+	case p.scale:
 		scaleTable(&b, p.tools, sums)
-	} else {
+	default:
 		compareTable(&b, p.tools, sums)
 	}
 	linkTable(&b, p.tools, sums)

@@ -41,6 +41,8 @@ type tool struct {
 	probes int
 	// link, if set, is the emulated link whose counters each run records.
 	link *wan.Link
+	// services reads what each run's XML says runs on each port (-sV).
+	services bool
 }
 
 // defaultTimeout is a run's time limit unless the tool sets one; a run
@@ -60,6 +62,7 @@ type measure struct {
 	stats     scanStats
 	progress  string // how far a killed run got, if known
 	link      wan.Stats
+	services  map[uint16]svAnswer // by port, with tool.services
 }
 
 // format is a tool's output file and its reader.
@@ -95,6 +98,9 @@ func (t *tool) run(ctx context.Context, l *lab.Lab, dir string) (measure, error)
 	}
 	found, stats, err := t.format.parse(out)
 	m.found, m.stats = found, stats
+	if t.services && err == nil {
+		m.services, err = parseServices(out)
+	}
 	switch {
 	case m.timedOut && t.stdoutFallback:
 		// A killed nmap has written no host yet; -v printed its finds.

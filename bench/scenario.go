@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -28,7 +29,7 @@ var openPorts = []uint16{21, 22, 25, 53, 80, 110, 143, 443, 445, 993, 995, 1433,
 type scenario struct {
 	name, title string
 	cfg         lab.Config
-	plan        func(b *bench, l *lab.Lab) (*plan, error)
+	plan        func(ctx context.Context, b *bench, l *lab.Lab) (*plan, error)
 }
 
 // plan is what a scenario measures once its lab is built.
@@ -42,6 +43,9 @@ type plan struct {
 	details string
 	// shorten, if set, abbreviates the commands shown.
 	shorten *strings.Replacer
+	// services, if set, are the daemons behind the ports: the section
+	// grades each tool's version detection on them instead of its ports.
+	services []svPort
 }
 
 var scenarios = []scenario{
@@ -53,6 +57,7 @@ var scenarios = []scenario{
 		cfg: lab.Config{Targets: []lab.TargetConfig{{WAN: &wan.Config{Delay: 25 * time.Millisecond, Loss: 0.02}}}}},
 	{name: "scale", title: "picket alone over a /24, a /20 and a /16", plan: planScale,
 		cfg: lab.Config{Targets: []lab.TargetConfig{{Prefix: netip.MustParsePrefix("198.19.0.0/16")}}}},
+	{name: "sv", title: "version detection on real Debian daemons", plan: planSV},
 }
 
 // standardTarget opens openPorts on tg with silent Go listeners and drops
@@ -126,7 +131,7 @@ const masscanAbout = "masscan runs with `--wait 1`: by default it waits 10 s aft
 	"while it runs the target sends the scanner one UDP datagram every 100 ms (at most 600); " +
 	"without them it may never exit on a quiet link."
 
-func planAllPorts(b *bench, l *lab.Lab) (*plan, error) {
+func planAllPorts(_ context.Context, b *bench, l *lab.Lab) (*plan, error) {
 	tg := l.Targets[0]
 	if err := standardTarget(tg); err != nil {
 		return nil, err
@@ -151,7 +156,7 @@ func planAllPorts(b *bench, l *lab.Lab) (*plan, error) {
 	return p, nil
 }
 
-func planConnect(b *bench, l *lab.Lab) (*plan, error) {
+func planConnect(_ context.Context, b *bench, l *lab.Lab) (*plan, error) {
 	tg := l.Targets[0]
 	if err := standardTarget(tg); err != nil {
 		return nil, err
@@ -167,7 +172,7 @@ func planConnect(b *bench, l *lab.Lab) (*plan, error) {
 	}, nil
 }
 
-func planTop1000(b *bench, l *lab.Lab) (*plan, error) {
+func planTop1000(_ context.Context, b *bench, l *lab.Lab) (*plan, error) {
 	tg := l.Targets[0]
 	if err := standardTarget(tg); err != nil {
 		return nil, err
@@ -197,7 +202,7 @@ func planTop1000(b *bench, l *lab.Lab) (*plan, error) {
 // nmapWANTimeout caps nmap's single run over the WAN link.
 const nmapWANTimeout = 600 * time.Second
 
-func planWAN(b *bench, l *lab.Lab) (*plan, error) {
+func planWAN(_ context.Context, b *bench, l *lab.Lab) (*plan, error) {
 	tg := l.Targets[0]
 	if err := standardTarget(tg); err != nil {
 		return nil, err
@@ -229,7 +234,7 @@ func planWAN(b *bench, l *lab.Lab) (*plan, error) {
 // scaleOpen are the ports open on every address of the scale target.
 var scaleOpen = []uint16{22, 443}
 
-func planScale(b *bench, l *lab.Lab) (*plan, error) {
+func planScale(_ context.Context, b *bench, l *lab.Lab) (*plan, error) {
 	tg := l.Targets[0]
 	for _, p := range scaleOpen {
 		if _, err := tg.ServeTCP(p, lab.Silent()); err != nil {

@@ -119,7 +119,7 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 	if err != nil {
 		return Identified{}
 	}
-	banner, _ := ReadAtMost(c, MaxBanner, earliest(ctx, bannerWait), nil)
+	banner, _ := ReadBanner(c, MaxBanner, earliest(ctx, bannerWait), bannerSettle)
 	if len(banner) > 0 {
 		for _, h := range d.ordered(port, true) {
 			if h.Detect != nil && !h.Detect(banner) {
@@ -130,7 +130,7 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 					return Identified{Banner: banner}
 				}
 				// The banner comes again on a new connection.
-				if _, err := ReadAtMost(c, MaxBanner, earliest(ctx, bannerWait), nil); err != nil {
+				if _, err := ReadBanner(c, MaxBanner, earliest(ctx, bannerWait), bannerSettle); err != nil {
 					c.Close()
 					c = nil
 					continue
@@ -193,9 +193,32 @@ func (d *Detector) insideTLS(ctx context.Context, addr netip.AddrPort, port uint
 	if !ok {
 		return Identified{}, false
 	}
-	_, bannerWait, _ := d.defaults()
-	inner, _ := ReadAtMost(tc, MaxBanner, earliest(ctx, bannerWait/2), nil)
 	m, found := Match{}, false
+	// A client-first protocol known on this port (HTTP on 443) is asked
+	// at once, without waiting for a banner that will not come.
+	for _, h := range d.ordered(port, false) {
+		if !slices.Contains(h.Ports, port) {
+			break
+		}
+		if tc == nil {
+			if tc, _, ok = dialTLS(); !ok {
+				break
+			}
+		}
+		r, err := d.run(ctx, h, tc, nil)
+		tc.Close()
+		tc = nil
+		if err == nil {
+			return d.tlsResult(r, tm, nil), true
+		}
+	}
+	if tc == nil {
+		if tc, _, ok = dialTLS(); !ok {
+			return d.tlsResult(Match{Service: result.Service{Name: "ssl"}}, tm, nil), true
+		}
+	}
+	_, bannerWait, _ := d.defaults()
+	inner, _ := ReadBanner(tc, MaxBanner, earliest(ctx, bannerWait/2), bannerSettle)
 	if len(inner) > 0 {
 		for _, h := range d.ordered(port, true) {
 			if h.Detect != nil && !h.Detect(inner) {
@@ -205,7 +228,7 @@ func (d *Detector) insideTLS(ctx context.Context, addr netip.AddrPort, port uint
 				if tc, _, ok = dialTLS(); !ok {
 					break
 				}
-				if _, err := ReadAtMost(tc, MaxBanner, earliest(ctx, bannerWait/2), nil); err != nil {
+				if _, err := ReadBanner(tc, MaxBanner, earliest(ctx, bannerWait/2), bannerSettle); err != nil {
 					break
 				}
 			}
@@ -240,10 +263,16 @@ func (d *Detector) insideTLS(ctx context.Context, addr netip.AddrPort, port uint
 		// TLS alone is something: the report says "ssl".
 		m = Match{Service: result.Service{Name: "ssl"}}
 	}
+	return d.tlsResult(m, tm, inner), true
+}
+
+// tlsResult is the service found inside TLS, with the TLS handshake's
+// details first.
+func (d *Detector) tlsResult(m, tlsMatch Match, inner []byte) Identified {
 	m.TLS = true
 	m.Service.Tunnel = "ssl"
-	m.Details = append(tm.Details, m.Details...)
-	return Identified{Match: m, Banner: inner}, true
+	m.Details = append(slices.Clip(tlsMatch.Details), m.Details...)
+	return Identified{Match: m, Banner: inner}
 }
 
 // try runs a client-first handshake on a fresh connection.
@@ -256,6 +285,10 @@ func (d *Detector) try(ctx context.Context, addr netip.AddrPort, h Handshake, ba
 	m, err := d.run(ctx, h, c, banner)
 	return m, err == nil
 }
+
+// bannerSettle is how long a banner read waits for more once the service
+// has started speaking.
+const bannerSettle = 100 * time.Millisecond
 
 // guessTimeout bounds a handshake tried on a port it is not known for: a
 // service that does not speak the protocol often just waits, and the next

@@ -141,3 +141,24 @@ func Deadline(ctx context.Context) time.Time {
 // Line reports whether b holds a complete line ending in "\n": a done
 // function for ReadAtMost.
 func Line(b []byte) bool { return len(b) > 0 && b[len(b)-1] == '\n' }
+
+// ReadBanner reads what a service says first: like ReadAtMost, but done
+// as soon as a line is complete, and once anything has arrived it waits at
+// most settle for the rest, since a banner comes in one piece or in a few
+// close together. Waiting out the whole deadline would cost every
+// server-first service that long.
+func ReadBanner(c net.Conn, max int, deadline time.Time, settle time.Duration) ([]byte, error) {
+	settled := false
+	return ReadAtMost(c, max, deadline, func(b []byte) bool {
+		if Line(b) {
+			return true
+		}
+		if !settled && len(b) > 0 {
+			settled = true
+			if d := time.Now().Add(settle); d.Before(deadline) {
+				c.SetReadDeadline(d)
+			}
+		}
+		return false
+	})
+}
