@@ -332,7 +332,7 @@ func TestInterruptKeepsOutput(t *testing.T) {
 	dir := t.TempDir()
 	js, xml := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "out.xml")
 	last := strings.Split(tg.Addrs[7].String(), ".")[3]
-	args := []string{"-sS", "-p", "1-3000", "--max-rate", "4000", "--max-hostgroup", "1", "-n",
+	args := []string{"-sS", "-Pn", "-p", "1-3000", "--max-rate", "4000", "--max-hostgroup", "1", "-n",
 		"-oJ", js, "-oX", xml, tg.Addr.String() + "-" + last}
 	cmd := l.Scanner.Command(context.Background(), picketBin(t), args...)
 	var errb bytes.Buffer
@@ -550,7 +550,7 @@ func TestResume(t *testing.T) {
 	dir := t.TempDir()
 	base, js := filepath.Join(dir, "scan"), filepath.Join(dir, "scan.jsonl")
 	last := strings.Split(tg.Addrs[7].String(), ".")[3]
-	cmd := l.Scanner.Command(context.Background(), picketBin(t), "-sS", "-p", "1-3000", "--max-rate", "4000",
+	cmd := l.Scanner.Command(context.Background(), picketBin(t), "-sS", "-Pn", "-p", "1-3000", "--max-rate", "4000",
 		"--max-hostgroup", "1", "-n", "-oA", base, "-oJ", js, tg.Addr.String()+"-"+last)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -277,7 +277,7 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, opt Discover
 			continue
 		}
 		start := time.Now()
-		found, err := Resolve(ctx, p.link.Link, onLink, 2, 300*time.Millisecond)
+		found, err := Resolve(ctx, p.link.Link, onLink, 3, 400*time.Millisecond)
 		if err != nil {
 			s.mu.Unlock()
 			return nil, err
