@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
@@ -119,7 +120,12 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 	if err != nil {
 		return Identified{}
 	}
-	banner, _ := ReadBanner(c, MaxBanner, earliest(ctx, bannerWait), bannerSettle)
+	dialed := time.Now()
+	banner, berr := ReadBanner(c, MaxBanner, earliest(ctx, bannerWait), bannerSettle)
+	// A service that accepts and hangs up at once, before a word, is
+	// behind a wrapper that refused us (Nmap's "tcpwrapped"), if nothing
+	// else gets a word out of it either.
+	wrapped := errors.Is(berr, io.ErrUnexpectedEOF) && time.Since(dialed) < tcpWrapped
 	if len(banner) > 0 {
 		for _, h := range d.ordered(port, true) {
 			if h.Detect != nil && !h.Detect(banner) {
@@ -171,6 +177,9 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 		return Identified{Match: m}
 	} else if ok {
 		soft = m
+	}
+	if soft.Service.Name == "" && wrapped {
+		soft = Match{Service: result.Service{Name: "tcpwrapped"}}
 	}
 	return Identified{Match: soft}
 }
@@ -285,6 +294,10 @@ func (d *Detector) try(ctx context.Context, addr netip.AddrPort, h Handshake, ba
 	m, err := d.run(ctx, h, c, banner)
 	return m, err == nil
 }
+
+// tcpWrapped is how soon a connection must be closed, without a byte, to
+// count as wrapped.
+const tcpWrapped = 2 * time.Second
 
 // bannerSettle is how long a banner read waits for more once the service
 // has started speaking.

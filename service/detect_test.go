@@ -126,6 +126,7 @@ func TestIdentify(t *testing.T) {
 			want: result.Service{Name: "hello", Product: "Hello server", Version: "1.2"},
 		},
 		{name: "silent stays unknown", port: 9999, serve: silent, want: result.Service{}},
+		{name: "an immediate hang-up is tcpwrapped", port: 9998, serve: func(net.Conn) {}, want: result.Service{Name: "tcpwrapped"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
