@@ -18,6 +18,7 @@ import (
 	"github.com/picket-scanner/picket/packet"
 	"github.com/picket-scanner/picket/scan"
 	"github.com/picket-scanner/picket/target"
+	"github.com/picket-scanner/picket/timing"
 )
 
 // maxTries is how many transmissions of one probe the source port can
@@ -84,8 +85,8 @@ type engine struct {
 	patientHits []atomic.Int32  // patient tries answered
 
 	// Owned by the receiver until it stops.
-	rtt      rttEstimator
-	hostRTT  []rttEstimator
+	rtt      timing.RTT
+	hostRTT  []timing.RTT
 	firstRTT []time.Duration
 	from     map[int]netip.Addr
 	stop     atomic.Bool
@@ -172,7 +173,12 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	e.sportBase = 61000 + uint16(mix(s)%(65536-61000-span))
 	e.state = make([]atomic.Uint32, e.n)
 	e.sent = make([]atomic.Uint32, e.n)
-	e.hostRTT = make([]rttEstimator, len(targets))
+	rc := timing.RTTConfig{Initial: e.tm.InitialRTT, Min: e.tm.MinRTT, Max: e.tm.MaxRTT}
+	e.rtt = timing.NewRTT(rc)
+	e.hostRTT = make([]timing.RTT, len(targets))
+	for i := range e.hostRTT {
+		e.hostRTT[i] = timing.NewRTT(rc)
+	}
 	e.icmpFirst = make([]atomic.Uint32, len(targets))
 	e.patientNext = make([]atomic.Int64, len(targets))
 	e.patientMiss = make([]atomic.Int32, len(targets))
@@ -714,9 +720,8 @@ func (e *engine) table() *scan.Table {
 		}
 	}
 	for i := range e.targets {
-		r := e.hostRTT[i]
-		if r.valid {
-			tab.RTT[i] = scan.HostRTT{First: e.firstRTT[i], SRTT: r.srtt, RTTVar: r.rttvar, Timeout: r.timeout(e.tm)}
+		if r := &e.hostRTT[i]; r.Measured() {
+			tab.RTT[i] = scan.HostRTT{First: e.firstRTT[i], SRTT: r.SRTT(), RTTVar: r.RTTVar(), Timeout: r.Timeout()}
 		}
 		tab.TimedOut[i] = e.hostTimedOut() && !e.hostDone(i)
 	}

@@ -192,40 +192,14 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 	// the source port says which one this answers (Karn's rule, exact).
 	if tries := int(old&triesMask>>triesShift) - 1; try == tries {
 		rtt := time.Duration(uint64(e.units(now)-e.sent[idx].Load()) << timeUnitShift)
-		if !e.hostRTT[h].valid {
+		if !e.hostRTT[h].Measured() {
 			e.firstRTT[h] = rtt
 		}
-		e.hostRTT[h].sample(rtt)
-		e.rtt.sample(rtt)
-		e.timeout.Store(int64(e.rtt.timeout(e.tm)))
-		e.srtt.Store(int64(e.rtt.srtt))
+		e.hostRTT[h].Sample(rtt)
+		e.rtt.Sample(rtt)
+		e.timeout.Store(int64(e.rtt.Timeout()))
+		e.srtt.Store(int64(e.rtt.SRTT()))
 	}
-}
-
-// rttEstimator is RFC 6298's smoothed round trip, as Nmap keeps it.
-type rttEstimator struct {
-	srtt, rttvar time.Duration
-	valid        bool
-}
-
-func (r *rttEstimator) sample(m time.Duration) {
-	if !r.valid {
-		r.srtt, r.rttvar, r.valid = m, m/2, true
-		return
-	}
-	d := m - r.srtt
-	if d < 0 {
-		d = -d
-	}
-	r.rttvar += (d - r.rttvar) / 4
-	r.srtt += (m - r.srtt) / 8
-}
-
-func (r *rttEstimator) timeout(t Timing) time.Duration {
-	if !r.valid {
-		return t.InitialRTT
-	}
-	return min(max(r.srtt+4*r.rttvar, t.MinRTT), t.MaxRTT)
 }
 
 // holdPatience moves host h's next patient try to a patientGap after now.
