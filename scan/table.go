@@ -97,6 +97,9 @@ type Progress struct {
 	Sent     atomic.Uint64 // probes sent, retransmissions included, over the run
 	Replies  atomic.Uint64
 	Rate     atomic.Uint64 // the current send rate, packets per second
+	// Limited counts the hosts whose probes are paced to the rate at
+	// which they send ICMP errors (a UDP scan's closed ports).
+	Limited atomic.Uint64
 	// Technique is the scan.Technique running now.
 	Technique atomic.Uint32
 }

@@ -58,6 +58,20 @@ func picketBin(t *testing.T) string {
 // picket runs the binary in the scanner namespace and returns its output.
 func picket(t *testing.T, l *lab.Lab, args ...string) (stdout string) {
 	t.Helper()
+	stdout, _ = picketRun(t, l, args...)
+	return stdout
+}
+
+// picketStderr runs the binary as picket does and returns what it said on
+// standard error.
+func picketStderr(t *testing.T, l *lab.Lab, args ...string) string {
+	t.Helper()
+	_, stderr := picketRun(t, l, args...)
+	return stderr
+}
+
+func picketRun(t *testing.T, l *lab.Lab, args ...string) (stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var out, errb bytes.Buffer
@@ -68,7 +82,7 @@ func picket(t *testing.T, l *lab.Lab, args ...string) (stdout string) {
 		t.Fatalf("picket %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
 	t.Logf("picket %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
-	return out.String()
+	return out.String(), errb.String()
 }
 
 // jsonHost is the part of a -oJ host record these tests read.

@@ -22,6 +22,7 @@ import (
 	"github.com/picket-scanner/picket/output/jsonl"
 	"github.com/picket-scanner/picket/output/nmapxml"
 	"github.com/picket-scanner/picket/output/normal"
+	"github.com/picket-scanner/picket/payload"
 	"github.com/picket-scanner/picket/ports"
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
@@ -178,7 +179,9 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		techs = append(techs, t.tech)
 	}
 	if o.UDP {
-		return nil, usagef("-sU: UDP scanning is not available yet in this version of picket")
+		if !privileged {
+			return nil, fmt.Errorf("-sU sends raw packets, which this process may not (%v): %s", rawErr, privilegeHint)
+		}
 	}
 	if o.Connect {
 		if o.Interface != "" {
@@ -186,7 +189,7 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		}
 		techs = append(techs, scan.Connect)
 	}
-	if len(techs) == 0 && !o.NoPortScan && !o.ListOnly {
+	if len(techs) == 0 && !o.UDP && !o.NoPortScan && !o.ListOnly {
 		if privileged {
 			techs = append(techs, scan.SYN)
 		} else {
@@ -215,12 +218,19 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		return nil, err
 	}
 	p.names = table
+	var protos []result.Protocol
+	if len(techs) > 0 {
+		protos = append(protos, result.TCP)
+	}
+	if o.UDP {
+		protos = append(protos, result.UDP)
+	}
 	spec, err := table.Select(ports.Selection{
 		Ports: o.Ports, Exclude: o.ExcludePorts, Fast: o.Fast, Top: o.TopPorts, Ratio: o.PortRatio,
-		Protocols: []result.Protocol{result.TCP},
+		Protocols: protos,
 	})
 	if err != nil {
-		if len(techs) > 0 {
+		if len(protos) > 0 {
 			return nil, usagef("%v", err)
 		}
 		spec = &ports.Spec{}
@@ -247,6 +257,22 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		s := raw.NewScanner(cfg)
 		p.closers = append(p.closers, s.Close)
 		p.scans = append(p.scans, job.PortScan{Scanner: s, Ports: tcpPorts})
+	}
+	if o.UDP {
+		cfg := base
+		cfg.Technique = scan.UDP
+		if cfg.Payloads, err = payloadTable(o); err != nil {
+			return nil, err
+		}
+		if o.Verbose > 0 {
+			cfg.OnLimited = func(addr netip.Addr, perSecond float64) {
+				fmt.Fprintf(e.stderr, "Note: %s limits its ICMP port unreachables to about %.3g a second; UDP probes to it are paced to that rate.\n", addr, perSecond)
+			}
+		}
+		s := raw.NewScanner(cfg)
+		p.closers = append(p.closers, s.Close)
+		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: scan.UDP.Name(), Protocol: result.UDP, Ports: spec.UDP.String()})
+		p.scans = append(p.scans, job.PortScan{Scanner: s, Ports: spec.UDP.AppendPorts(nil)})
 	}
 	if !o.NoPing && !o.ListOnly {
 		slots, err := discoverySlots(o, table)
@@ -487,6 +513,25 @@ func servicesTable(o *Options) (*ports.Table, error) {
 	}
 	defer f.Close()
 	return ports.ReadServices(f, path)
+}
+
+// payloadTable is picket's UDP payloads, and with --datadir Nmap's
+// nmap-payloads after them.
+func payloadTable(o *Options) (*payload.Table, error) {
+	if o.DataDir == "" {
+		return payload.Builtin(), nil
+	}
+	path := filepath.Join(o.DataDir, "nmap-payloads")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--datadir: %w (point it at an installed Nmap's data directory, e.g. /usr/share/nmap)", err)
+	}
+	defer f.Close()
+	theirs, err := payload.ReadNmap(f, path)
+	if err != nil {
+		return nil, fmt.Errorf("--datadir: %w", err)
+	}
+	return payload.NewTable(append(slices.Clone(payload.All()), theirs...)), nil
 }
 
 func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Target, error], uint64, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/picket-scanner/picket/netio"
 	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/payload"
 	"github.com/picket-scanner/picket/scan"
 	"github.com/picket-scanner/picket/target"
 	"github.com/picket-scanner/picket/timing"
@@ -33,6 +34,10 @@ const (
 	triesMask   = 0xf0
 	ttlShift    = 8
 	patientBit  = 1 << 16 // the probe has had its patient try
+	// The try number of the transmission that earned the answer: a UDP
+	// scan's paced rounds tell their answers apart by it.
+	answerShift = 20
+	answerMask  = 0xf << answerShift
 )
 
 // timeUnit is the resolution of the per-probe transmission time: about a
@@ -58,6 +63,9 @@ type engine struct {
 	slotIdx  [][]int32
 	icmpSlot []int32
 	hostIdx  map[netip.Addr]int32
+	// payloads are the UDP payloads of each slot, tried in turn; nil for
+	// the other techniques and for ports that get an empty datagram.
+	payloads [][]*payload.Payload
 
 	state []atomic.Uint32
 	sent  []atomic.Uint32 // time of the last transmission, in time units since start
@@ -83,6 +91,7 @@ type engine struct {
 	patientNext []atomic.Int64  // when the next patient try may go, ns since start
 	patientMiss []atomic.Int32  // patient tries since the last one answered
 	patientHits []atomic.Int32  // patient tries answered
+	lastErr     []atomic.Int64  // when the last ICMP error arrived, ns since start
 
 	// Owned by the receiver until it stops.
 	rtt      timing.RTT
@@ -155,6 +164,7 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	for i, t := range targets {
 		e.hostIdx[t.Addr] = int32(i)
 	}
+	e.payloads = slotPayloads(cfg.Payloads, slots)
 	var seed [40]byte
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, err
@@ -183,6 +193,7 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	e.patientNext = make([]atomic.Int64, len(targets))
 	e.patientMiss = make([]atomic.Int32, len(targets))
 	e.patientHits = make([]atomic.Int32, len(targets))
+	e.lastErr = make([]atomic.Int64, len(targets))
 	e.firstRTT = make([]time.Duration, len(targets))
 	e.timeout.Store(int64(e.tm.InitialRTT))
 	e.tmpl = make([][2]*packet.Template, len(e.kinds))
@@ -310,13 +321,13 @@ func classifyTCP(t scan.Technique, flags packet.TCPFlags, seq, ack, c uint32) (s
 	return scan.None, false
 }
 
-// priority orders outcomes: a TCP answer beats an ICMP error, which beats
-// silence, so a late or retransmitted answer refines the state.
+// priority orders outcomes: an answer from the port beats an ICMP error,
+// which beats silence, so a late or retransmitted answer refines the state.
 func priority(o scan.Outcome) int {
 	switch o {
 	case scan.None:
 		return 0
-	case scan.SynAck, scan.Reset:
+	case scan.SynAck, scan.Reset, scan.UDPResponse:
 		return 2
 	}
 	return 1
@@ -339,7 +350,10 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 	for {
 		t0, a0 := e.now(), e.answered.Load()
 		sw, serr := e.sweepAll(ctx, pc)
-		e.matchLimit(pc, sw, e.now().Sub(t0), e.answered.Load()-a0)
+		if e.cfg.Technique != scan.UDP {
+			// A UDP scan's limited hosts are paced in rounds.
+			e.matchLimit(pc, sw, e.now().Sub(t0), e.answered.Load()-a0)
+		}
 		st.Sent += sw.sent
 		st.Retransmissions += sw.retransmitted
 		if sw.sent > 0 {
@@ -360,6 +374,13 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 				break
 			}
 		}
+	}
+
+	if err == nil && e.cfg.Technique == scan.UDP {
+		var sent uint64
+		sent, err = e.pace(ctx)
+		st.Sent += sent
+		st.Retransmissions += sent
 	}
 
 	e.stop.Store(true)
@@ -445,7 +466,8 @@ const (
 // while such tries keep being answered.
 func (e *engine) patient(idx uint64, s uint32, now time.Time) patientVerdict {
 	h := idx / e.nslots
-	if s&patientBit != 0 || int(s&triesMask>>triesShift) >= maxTries-1 || isICMP(e.slots[idx%e.nslots].Technique) {
+	si := idx % e.nslots
+	if s&patientBit != 0 || int(s&triesMask>>triesShift) >= maxTries-1 || isICMP(e.slots[si].Technique) || e.paced(si) {
 		return patientNo
 	}
 	icmp := e.icmpFirst[h].Load()
@@ -507,13 +529,17 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 			}
 		}
 	}
-	b := netio.NewBatch(batchLen, frameLen)
+	b := netio.NewBatch(batchLen, max(frameLen, e.maxPayloadFrame()))
 	k, step := uint64(0), uint64(1)
 	if e.cfg.Shards > 1 {
 		k, step = uint64(e.cfg.Shard-1), uint64(e.cfg.Shards)
 	}
 	k, step = k+part*step, step*parts
 	allowed := e.allowedTries()
+	if e.cfg.Technique == scan.UDP {
+		// The paced rounds that follow use the try numbers above.
+		allowed = min(allowed, pacedTryBase)
+	}
 	fill := 0
 	now := e.now()
 	stamp := e.units(now)
@@ -580,43 +606,14 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 		if (r.sent+r.retransmitted)&1023 == 0 && e.hostTimedOut() {
 			break
 		}
-		h := idx / e.nslots
-		si := idx % e.nslots
-		sl := e.slots[si]
-		k := e.kindOf[si]
-		t := &e.targets[h]
-		fam := 0
-		if t.Addr.Is6() {
-			fam = 1
-		}
-		tmpl := e.tmpl[k][fam]
-		if tmpl == nil {
+		frame, ok := e.stamp(b.Bufs[fill], idx, tries)
+		if !ok {
 			// No such probe for this family (an ICMPv6 timestamp):
 			// spend every try at once, so it counts as given up.
 			e.state[idx].Store(uint32(maxTries-1) << triesShift)
 			continue
 		}
-		p := tmpl.Probe(b.Bufs[fill])
-		p.SetDstMAC(t.NextHop)
-		p.SetDst(t.Addr)
-		if isICMP(sl.Technique) {
-			c := e.cookie(t.Addr, 0, e.sport(k, 0))
-			p.SetEcho(uint16(c>>16), uint16(c)&^(maxTries-1)|uint16(tries))
-			p.SetID(uint16(c >> 8))
-		} else {
-			sport := e.sport(k, tries)
-			c := e.cookie(t.Addr, sl.Port, sport)
-			p.SetSrcPort(sport)
-			p.SetDstPort(sl.Port)
-			p.SetSeq(c)
-			if sl.Technique == scan.ACK {
-				p.SetAck(c)
-			}
-			// A UDP probe has no sequence number: the IP ID carries the
-			// cookie, and an ICMP error quotes it back.
-			p.SetID(uint16(c >> 8))
-		}
-		b.Bufs[fill] = p.Bytes()
+		b.Bufs[fill] = frame
 		e.sent[idx].Store(stamp)
 		e.state[idx].Add(1 << triesShift)
 		fill++
@@ -641,6 +638,49 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 		r.nextDue = e.start.Add(time.Duration(uint64(nextDue) << timeUnitShift))
 	}
 	return r, nil
+}
+
+// stamp writes probe idx's frame for transmission number try into buf,
+// reusing its storage, and returns it; false when the probe has no form
+// for the target's family.
+func (e *engine) stamp(buf []byte, idx uint64, try int) ([]byte, bool) {
+	h := idx / e.nslots
+	si := idx % e.nslots
+	sl := e.slots[si]
+	k := e.kindOf[si]
+	t := &e.targets[h]
+	fam := 0
+	if t.Addr.Is6() {
+		fam = 1
+	}
+	tmpl := e.tmpl[k][fam]
+	if tmpl == nil {
+		return buf, false
+	}
+	if pl := e.payloads[si]; pl != nil {
+		return e.stampPayload(buf, t, sl.Port, pl[try%len(pl)], e.sport(k, try), fam), true
+	}
+	p := tmpl.Probe(buf)
+	p.SetDstMAC(t.NextHop)
+	p.SetDst(t.Addr)
+	if isICMP(sl.Technique) {
+		c := e.cookie(t.Addr, 0, e.sport(k, 0))
+		p.SetEcho(uint16(c>>16), uint16(c)&^(maxTries-1)|uint16(try))
+		p.SetID(uint16(c >> 8))
+	} else {
+		sport := e.sport(k, try)
+		c := e.cookie(t.Addr, sl.Port, sport)
+		p.SetSrcPort(sport)
+		p.SetDstPort(sl.Port)
+		p.SetSeq(c)
+		if sl.Technique == scan.ACK {
+			p.SetAck(c)
+		}
+		// A UDP probe has no sequence number: the IP ID carries the
+		// cookie, and an ICMP error quotes it back.
+		p.SetID(uint16(c >> 8))
+	}
+	return p.Bytes(), true
 }
 
 // batchView returns b with its buffers shifted by off, for resending the

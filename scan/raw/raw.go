@@ -1,5 +1,6 @@
-// Package raw is picket's raw packet engine for TCP port scans: SYN (-sS),
-// ACK (-sA), FIN (-sF), NULL (-sN) and Xmas (-sX).
+// Package raw is picket's raw packet engine for port scans: SYN (-sS),
+// ACK (-sA), FIN (-sF), NULL (-sN), Xmas (-sX) and UDP (-sU), and for host
+// discovery.
 //
 // A sender and a receiver run apart. The sender walks every (host, port)
 // pair of a host group in a seeded pseudo-random permutation, stamping
@@ -35,6 +36,7 @@ import (
 
 	"github.com/picket-scanner/picket/netio"
 	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/payload"
 	"github.com/picket-scanner/picket/scan"
 )
 
@@ -93,7 +95,7 @@ type Target struct {
 // Config is one scan's setup. Conn, SrcMAC and a source address of each
 // family scanned must be set.
 type Config struct {
-	Technique scan.Technique // SYN (the zero value means SYN), ACK, FIN, NULL or Xmas
+	Technique scan.Technique // SYN (the zero value means SYN), ACK, FIN, NULL, Xmas or UDP
 	Conn      *netio.Conn
 	SrcMAC    packet.MAC
 	Src4      netip.Addr
@@ -117,6 +119,13 @@ type Config struct {
 	// while the scan goes on. It is called from the receiver and must not
 	// block.
 	OnOpen func(target int, port uint16)
+	// Payloads are the UDP payloads sent to each port (-sU, -PU); nil
+	// means picket's own.
+	Payloads *payload.Table
+	// OnLimited, if set, hears that a target limits its ICMP errors, and
+	// the rate it was found to allow, once learned. It is called from the
+	// sender and must not block.
+	OnLimited func(target netip.Addr, perSecond float64)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -133,9 +142,9 @@ func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*s
 		cfg.Technique = scan.SYN
 	}
 	switch cfg.Technique {
-	case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas:
+	case scan.SYN, scan.ACK, scan.FIN, scan.NULL, scan.Xmas, scan.UDP:
 	default:
-		return nil, scan.Stats{}, fmt.Errorf("raw: technique %s is not a raw TCP scan", cfg.Technique.Name())
+		return nil, scan.Stats{}, fmt.Errorf("raw: technique %s is not a raw port scan", cfg.Technique.Name())
 	}
 	if cfg.Conn == nil {
 		return nil, scan.Stats{}, errors.New("raw: no connection")

@@ -51,8 +51,15 @@ type truth struct {
 // scanLab scans addrs on tg and returns the table and stats.
 func scanLab(t *testing.T, l *lab.Lab, tg *lab.Target, tech scan.Technique, addrs []netip.Addr, ports []uint16) (*scan.Table, scan.Stats) {
 	t.Helper()
+	return scanLabWith(t, l, tg, tech, addrs, ports, nil)
+}
+
+// scanLabWith is scanLab with the engine's configuration adjusted by
+// adjust, if not nil.
+func scanLabWith(t *testing.T, l *lab.Lab, tg *lab.Target, tech scan.Technique, addrs []netip.Addr, ports []uint16, adjust func(*Config)) (*scan.Table, scan.Stats) {
+	t.Helper()
 	link := openLink(t, l, tg)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	macs, err := Resolve(ctx, link, []netip.Addr{tg.Addr, tg.Addr6}, 3, 300*time.Millisecond)
 	if err != nil {
@@ -68,11 +75,15 @@ func scanLab(t *testing.T, l *lab.Lab, tg *lab.Target, tech scan.Technique, addr
 	}
 	cfg := Config{Technique: tech, Conn: link.Conn, SrcMAC: link.SrcMAC, Src4: link.Src4, Src6: link.Src6,
 		Timing: Timing{MinRTT: 50 * time.Millisecond, MaxRetries: 6}}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	start := time.Now()
 	tab, st, err := Scan(ctx, cfg, targets, ports)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s over %d probes: %+v (loss %.3f)", tech.Name(), len(addrs)*len(ports), st, st.Loss())
+	t.Logf("%s over %d probes in %v: %+v (loss %.3f)", tech.Name(), len(addrs)*len(ports), time.Since(start).Round(time.Millisecond), st, st.Loss())
 	return tab, st
 }
 

@@ -147,13 +147,18 @@ func (e *engine) handleUnreach(d *packet.Decoded, now time.Time) {
 // already there.
 func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, now time.Time) {
 	e.replies.Add(1)
+	if priority(o) == 1 {
+		// Whatever it answers, the error spent one of the host's
+		// tokens.
+		e.lastErr[h].Store(int64(now.Sub(e.start)))
+	}
 	var old uint32
 	for {
 		old = e.state[idx].Load()
 		if priority(o) <= priority(scan.Outcome(old&outcomeMask)) {
 			return
 		}
-		nw := old&(triesMask|patientBit) | uint32(o) | uint32(ttl)<<ttlShift
+		nw := old&(triesMask|patientBit) | uint32(o) | uint32(ttl)<<ttlShift | uint32(try)<<answerShift
 		if e.state[idx].CompareAndSwap(old, nw) {
 			break
 		}
