@@ -14,6 +14,12 @@
 // fd00:0:0:i::/64: the scanner is .1 there and the target .2, with any
 // extra addresses from .3 on.
 //
+// A target may sit behind routers (TargetConfig.Hops: namespaces that
+// forward and send time-exceeded, for traceroute), and its kernel may be
+// replaced by a persona (TargetConfig.Persona): a userspace host on a TAP
+// device that answers like another TCP/IP stack, such as Windows, FreeBSD
+// or an embedded one (package persona), for OS detection.
+//
 // Targets carry firewall rules (iptables inside their namespace), Go
 // listeners with chosen behaviours, and real daemons from Debian packages
 // started without systemd. Everything is torn down by Close; namespaces left

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/picket-scanner/picket/internal/lab/persona"
 	"github.com/picket-scanner/picket/internal/lab/wan"
 )
 
@@ -38,6 +39,20 @@ type TargetConfig struct {
 	// WAN, if set, joins the target through the userspace link emulator
 	// instead of a veth pair.
 	WAN *wan.Config
+	// Hops puts this many routers (namespaces forwarding, up to MaxHops)
+	// between the scanner and the target, for traceroute; see path.go
+	// for their addresses. The target is then on 198.18.i.0/25, and
+	// Target.MAC is its own, behind the routers.
+	Hops int
+	// Sysctls sets kernel parameters in the target's namespace, such as
+	// "net.ipv4.tcp_timestamps": "0", to vary the stack OS detection sees
+	// (timestamps, window scaling, SACK, ECN, the default TTL all are
+	// per namespace).
+	Sysctls map[string]string
+	// Persona, if set, replaces the target's kernel on its link by a
+	// userspace host with that stack's behaviour, answering on the
+	// target's addresses (its Addrs field is ignored). Not with Prefix.
+	Persona *persona.Config
 }
 
 // Lab is a scanner namespace and its targets. Safe for concurrent use.
@@ -76,6 +91,13 @@ type Target struct {
 	Prefix netip.Prefix
 	// Link is the emulated WAN link, when the target has one.
 	Link *wan.Link
+	// Routers are the namespaces of the routers in front of the target,
+	// nearest the scanner first, and Hops and Hops6 their addresses as a
+	// traceroute from the scanner lists them.
+	Routers     []*Namespace
+	Hops, Hops6 []netip.Addr
+	// Persona is the userspace host answering for the target, if any.
+	Persona *persona.Host
 
 	lab   *Lab
 	index int
@@ -118,7 +140,8 @@ func New(cfg Config) (l *Lab, err error) {
 	if err := os.Chmod(l.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lab: run directory: %w", err)
 	}
-	l.addCloser(func() error { return os.RemoveAll(l.Dir) })
+	dir := l.Dir // l is nil by the time a failed New's deferred Close runs
+	l.addCloser(func() error { return os.RemoveAll(dir) })
 
 	if l.Scanner, err = l.namespace("scanner"); err != nil {
 		return nil, err
@@ -127,6 +150,11 @@ func New(cfg Config) (l *Lab, err error) {
 		t, err := l.addTarget(i, tc)
 		if err != nil {
 			return nil, err
+		}
+		for k, v := range tc.Sysctls {
+			if err := t.NS.Sysctl(k, v); err != nil {
+				return nil, err
+			}
 		}
 		l.Targets = append(l.Targets, t)
 	}
@@ -145,6 +173,7 @@ func (l *Lab) waitReady() error {
 	nss := []*Namespace{l.Scanner}
 	for _, t := range l.Targets {
 		nss = append(nss, t.NS)
+		nss = append(nss, t.Routers...)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, ns := range nss {
@@ -235,6 +264,9 @@ func hostAddr(p netip.Prefix, n int) netip.Addr {
 }
 
 func (l *Lab) addTarget(i int, tc TargetConfig) (*Target, error) {
+	if tc.Hops != 0 || tc.Persona != nil {
+		return l.addRoutedTarget(i, tc)
+	}
 	if tc.ExtraAddrs < 0 || tc.ExtraAddrs > 250 {
 		return nil, fmt.Errorf("lab: target %d: %d extra addresses: 0 to 250", i, tc.ExtraAddrs)
 	}

@@ -140,3 +140,13 @@ func ipLink(ns string, args ...string) error {
 	}
 	return nil
 }
+
+// OpenTAP creates TAP device ifName inside the named network namespace
+// (a name from /run/netns) and returns it open and non-blocking on the
+// runtime's poller; each Read and Write carries one whole Ethernet frame.
+// The device lives as long as the file, and starts down: bring it up with
+// ip. It needs root. Other packages use it to put a userspace host on a
+// lab link.
+func OpenTAP(nsName, ifName string) (*os.File, error) {
+	return openTAP(nsName, ifName)
+}

@@ -5,6 +5,7 @@ package wan
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // Link is an emulated link; only Linux has them.
@@ -27,3 +28,9 @@ func (l *Link) Stats() Stats { return Stats{} }
 
 // Close does nothing.
 func (l *Link) Close() error { return nil }
+
+// OpenTAP returns an error wrapping errors.ErrUnsupported: TAP devices in
+// network namespaces are Linux's.
+func OpenTAP(nsName, ifName string) (*os.File, error) {
+	return nil, fmt.Errorf("wan: %w on this system", errors.ErrUnsupported)
+}
