@@ -19,8 +19,10 @@ var levels = []struct {
 }{
 	{0, []string{"result"}},
 	{1, []string{"ports", "target", "packet", "timing", "payload"}},
-	{2, []string{"netio", "route"}},
-	{3, []string{"scan", "service", "osfp", "script", "vuln"}},
+	// osfp computes and matches OS fingerprints without I/O; the engines
+	// that send its probes sit above it.
+	{2, []string{"netio", "route", "osfp"}},
+	{3, []string{"scan", "service", "script", "vuln"}},
 	// The ordered list of handshakes imports every handshake package.
 	{4, []string{"job", "service/all"}},
 	{5, []string{"output", "history", "assess", "diff"}},
