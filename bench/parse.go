@@ -29,6 +29,7 @@ type xmlHost struct {
 			State string `xml:"state,attr"`
 		} `xml:"state"`
 		Service struct {
+			Name    string `xml:"name,attr"`
 			Product string `xml:"product,attr"`
 			Version string `xml:"version,attr"`
 		} `xml:"service"`

@@ -26,23 +26,40 @@ type svPort struct {
 }
 
 // svAnswer is what a tool's -oX <service> element says runs on a port.
-type svAnswer struct{ product, version string }
+type svAnswer struct{ name, product, version string }
 
 func (a svAnswer) String() string {
 	if a.product == "" && a.version == "" {
+		if a.name != "" {
+			return "(" + a.name + ")"
+		}
 		return "nothing"
 	}
 	return strings.TrimSpace(a.product + " " + a.version)
+}
+
+// said is the product and version an answer gives. Nmap 7.93 reports
+// Mosquitto's version, from its mqtt-subscribe script, as the service
+// name ("mosquitto version 2.0.11") with no product: a name with a space
+// in it is taken as the product and version it says.
+func (a svAnswer) said() (product, version string) {
+	if a.product == "" && a.version == "" && strings.Contains(a.name, " ") {
+		return a.name, a.name
+	}
+	return a.product, a.version
 }
 
 // svRule is what a right answer for a daemon is: a product that contains
 // one of names (case aside) and, if the daemon tells its version on the
 // wire, a version that contains dpkg's upstream version. A daemon that
 // does not tell it must get no version, or, with ranges, a true range.
+// A daemon whose wire names no product (service set, names empty) must
+// get the service name and no version.
 type svRule struct {
-	names  []string
-	wire   bool
-	ranges bool
+	names   []string
+	wire    bool
+	ranges  bool
+	service string
 }
 
 var svRules = map[lab.DaemonKind]svRule{
@@ -55,15 +72,34 @@ var svRules = map[lab.DaemonKind]svRule{
 	lab.DaemonPostfix:    {names: []string{"Postfix"}},
 	lab.DaemonDovecot:    {names: []string{"Dovecot"}},
 	lab.DaemonPostgreSQL: {names: []string{"PostgreSQL"}, ranges: true},
+
+	lab.DaemonMemcached: {names: []string{"Memcached"}, wire: true},
+	lab.DaemonMosquitto: {names: []string{"Mosquitto"}, wire: true},
+	lab.DaemonRsync:     {service: "rsync"},
+	lab.DaemonDropbear:  {names: []string{"Dropbear"}, wire: true},
+	lab.DaemonSlapd:     {names: []string{"OpenLDAP"}, ranges: true},
+	lab.DaemonSamba:     {names: []string{"Samba"}, ranges: true},
+	lab.DaemonTigerVNC:  {names: []string{"VNC"}},
+	lab.DaemonTelnetd:   {names: []string{"telnetd"}},
+	lab.DaemonApache:    {names: []string{"Apache"}, wire: true},
+	lab.DaemonLighttpd:  {names: []string{"lighttpd"}, wire: true},
+	lab.DaemonSquid:     {names: []string{"Squid"}, wire: true},
+	lab.DaemonTinyproxy: {names: []string{"tinyproxy"}, wire: true},
 }
 
 const svAbout = "Verdicts: **right** when the product names the software (it contains OpenSSH, nginx, " +
-	"vsftpd, Redis, BIND, Postfix, Dovecot or PostgreSQL; for MariaDB, MariaDB or MySQL, the name " +
+	"vsftpd, Redis, BIND, Postfix, Dovecot, PostgreSQL, Memcached, Mosquitto, Dropbear, OpenLDAP, " +
+	"Samba, VNC, telnetd, Apache, lighttpd, Squid or tinyproxy; for MariaDB, MariaDB or MySQL, the name " +
 	"its handshake shares with MySQL's) and, for the daemons that tell their version on the wire " +
-	"(OpenSSH, nginx, vsftpd, Redis, MariaDB, BIND), the version contains dpkg's upstream version " +
-	"(no epoch, no Debian revision). Postfix, Dovecot and PostgreSQL do not tell theirs: any " +
-	"version given for them is invented and wrong, except for PostgreSQL a true range " +
-	"(\"X or later\" with X at most the installed version, or \"X - Y\" around it). " +
+	"(OpenSSH, nginx, vsftpd, Redis, MariaDB, BIND, Memcached, Mosquitto (on $SYS/broker/version), " +
+	"Dropbear, Apache, lighttpd, Squid, tinyproxy), the version contains dpkg's upstream version " +
+	"(no epoch, no Debian revision). Postfix, Dovecot, PostgreSQL, slapd, Samba (SMB1 off), TigerVNC " +
+	"and inetutils telnetd do not tell theirs: any version given for them is invented and wrong, " +
+	"except for PostgreSQL, OpenLDAP and Samba a true range " +
+	"(\"X or later\" with X at most the installed version, or \"X - Y\" around it, X in a part " +
+	"matching any number). The rsync daemon's greeting names the protocol, not the product: right " +
+	"is the service rsync and no version. Nmap 7.93 puts Mosquitto's version in the service name " +
+	"(\"mosquitto version 2.0.11\"), which is read as its product and version. " +
 	"Otherwise: **no answer** (no product), **wrong product**, **no version**, **wrong version**, " +
 	"**invented version**. A tool's answers are shown once if every run gave the same, else each " +
 	"with the number of runs (×k); *right* counts per run."
@@ -71,6 +107,16 @@ const svAbout = "Verdicts: **right** when the product names the software (it con
 // verdict grades answer a for the daemon d.
 func verdict(d *lab.Daemon, a svAnswer) string {
 	rule := svRules[d.Kind]
+	if rule.service != "" && len(rule.names) == 0 {
+		switch {
+		case a.name != rule.service:
+			return "wrong service"
+		case a.version != "":
+			return "invented version"
+		}
+		return "right"
+	}
+	a.product, a.version = a.said()
 	named := slices.ContainsFunc(rule.names, func(n string) bool {
 		return strings.Contains(strings.ToLower(a.product), strings.ToLower(n))
 	})
@@ -91,8 +137,8 @@ func verdict(d *lab.Daemon, a svAnswer) string {
 
 // Version ranges: "9.6.0 or later", "11 - 16".
 var (
-	orLater  = regexp.MustCompile(`^(\d+(?:\.\d+)*) or later$`)
-	between  = regexp.MustCompile(`^(\d+(?:\.\d+)*) ?- ?(\d+(?:\.\d+)*)$`)
+	orLater  = regexp.MustCompile(`^(\d+(?:\.(?:\d+|[xX]))*) or later$`)
+	between  = regexp.MustCompile(`^(\d+(?:\.(?:\d+|[xX]))*) ?- ?(\d+(?:\.(?:\d+|[xX]))*)$`)
 	verParts = regexp.MustCompile(`\d+`)
 )
 
@@ -138,7 +184,7 @@ func parseServices(path string) (map[uint16]svAnswer, error) {
 	for _, h := range run.Hosts {
 		for _, p := range h.Ports {
 			if p.Protocol == "tcp" && p.State.State == "open" {
-				got[p.PortID] = svAnswer{p.Service.Product, p.Service.Version}
+				got[p.PortID] = svAnswer{p.Service.Name, p.Service.Product, p.Service.Version}
 			}
 		}
 	}

@@ -268,11 +268,15 @@ func dnsProduct(s *result.Service, v string) {
 	}
 	s.Product, s.Version = "ISC BIND", ver
 	s.CPE = append(s.CPE, cpe("isc", "bind", num))
+	// The distribution's tag is reported as extra information, not as
+	// part of the version ("9.18.28-1~deb12u2" of
+	// "9.18.28-1~deb12u2-Debian"), as Nmap and service/dns over TCP do.
 	for _, d := range []struct{ marker, extra string }{
 		{"-Debian", "Debian Linux"}, {"-Ubuntu", "Ubuntu Linux"}, {"-RedHat", "Red Hat Enterprise Linux"},
 	} {
-		if strings.Contains(ver, d.marker) {
-			s.ExtraInfo, s.OSType = d.extra, "Linux"
+		if i := strings.Index(ver, d.marker); i > 0 {
+			s.Version, s.ExtraInfo, s.OSType = ver[:i], d.extra, "Linux"
+			break
 		}
 	}
 }

@@ -50,6 +50,9 @@ func FuzzEcho(f *testing.F) { fuzzRecognizer(f, "echo") }
 func FuzzDNS(f *testing.F) {
 	fuzzRecognizer(f, "dns-version-bind", "reply-dns-dnsmasq", "reply-dns-refused", "reply-dns-pointer-loop")
 }
+func FuzzNTPReadVar(f *testing.F) {
+	fuzzRecognizer(f, "ntp-readvar", "reply-ntp-readvar-ntpsec")
+}
 func FuzzMDNS(f *testing.F)   { fuzzRecognizer(f, "mdns-services") }
 func FuzzTFTP(f *testing.F)   { fuzzRecognizer(f, "tftp-rrq") }
 func FuzzRPC(f *testing.F)    { fuzzRecognizer(f, "rpcbind-null") }

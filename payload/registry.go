@@ -15,6 +15,11 @@ func payloads() []*Payload {
 			Build: buildRPCNull(rpcProgPortmap, 2), Recognize: recognizeRPC(rpcProgPortmap, 2, "rpcbind")},
 		{Name: "ntp-client", Service: "ntp", Ports: []uint16{123}, Validates: true,
 			Build: buildNTP, Recognize: recognizeNTP},
+		// A control query names the daemon and its version. Version
+		// detection sends it (service/udp); the port scan needs no more
+		// than the client request.
+		{Name: "ntp-readvar", Service: "ntp", Validates: true,
+			Build: buildNTPReadVar, Recognize: recognizeNTPReadVar},
 		{Name: "netbios-nbstat", Service: "netbios-ns", Ports: []uint16{137}, Validates: true,
 			Build: buildNBSTAT, Recognize: recognizeNBSTAT},
 		{Name: "snmp-v1-public", Service: "snmp", Ports: []uint16{161}, Validates: true,

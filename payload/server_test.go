@@ -250,7 +250,7 @@ var servers = map[string]server{
 			return cat(u16(id), []byte{0x84, 0x00}, u16(1), u16(1), u16(0), u16(0), q,
 				rr([]byte{0xc0, 12}, 16, 3, append([]byte{byte(len(txt))}, txt...)))
 		},
-		want: result.Service{Name: "domain", Product: "ISC BIND", Version: "9.18.28-1~deb12u2-Debian",
+		want: result.Service{Name: "domain", Product: "ISC BIND", Version: "9.18.28-1~deb12u2",
 			ExtraInfo: "Debian Linux", OSType: "Linux", CPE: []string{"cpe:2.3:a:isc:bind:9.18.28:*:*:*:*:*:*:*"}},
 		details: map[string]string{"version.bind": "9.18.28-1~deb12u2-Debian"},
 	},
@@ -292,6 +292,24 @@ var servers = map[string]server{
 		want: result.Service{Name: "ntp", Product: "NTP", Version: "v4", ExtraInfo: "secondary server"},
 		details: map[string]string{"stratum": "2", "reference id": "192.0.2.1", "precision": "2^-23",
 			"root delay": "31250us"},
+	},
+	"ntp-readvar": {
+		answer: func(t testing.TB, probe []byte) []byte {
+			need(t, len(probe) >= 12 && probe[0] == 0x16 && probe[1] == 2, "not a v2 READVAR request")
+			need(t, len(probe)%4 == 0, "not padded to 32 bits")
+			n := int(be16(probe[10:]))
+			need(t, be16(probe[6:]) == 0 && be16(probe[8:]) == 0 && 12+n <= len(probe), "association, offset or count")
+			for _, v := range strings.Split(string(probe[12:12+n]), ",") {
+				need(t, v == "version" || v == "system" || v == "processor", "unknown variable "+v)
+			}
+			data := "version=\"ntpd 4.2.8p15@1.3728-o Wed Sep 23 11:46:38 UTC 2020 (1)\",\r\n" +
+				"processor=\"x86_64\", system=\"FreeBSD/13.2-RELEASE\""
+			return cat([]byte{0x16, 0x82}, probe[2:4], u16(0x0618), u16(0), u16(0), u16(uint16(len(data))), []byte(data))
+		},
+		want: result.Service{Name: "ntp", Product: "ntpd", Version: "4.2.8p15", OSType: "FreeBSD",
+			CPE: []string{"cpe:2.3:a:ntp:ntp:4.2.8:p15:*:*:*:*:*:*"}},
+		details: map[string]string{"version": "ntpd 4.2.8p15@1.3728-o Wed Sep 23 11:46:38 UTC 2020 (1)",
+			"processor": "x86_64", "system": "FreeBSD/13.2-RELEASE"},
 	},
 	"netbios-nbstat": {
 		answer: func(t testing.TB, probe []byte) []byte {

@@ -14,6 +14,11 @@ packages=(
 	# real servers the lab starts inside namespaces
 	openssh-server nginx-light vsftpd redis-server postgresql mariadb-server
 	postfix dovecot-imapd dovecot-pop3d bind9 openssl
+	# UDP servers: an SNMP agent, an NTP server (ntpd's clock discipline
+	# stays off in the lab; see internal/lab/daemons_udp.go)
+	snmpd ntpsec
+	memcached mosquitto rsync dropbear-bin slapd samba tigervnc-standalone-server
+	inetutils-inetd inetutils-telnetd apache2 lighttpd squid tinyproxy
 	# consumers of picket's output and peers for benchmarks
 	nmap ndiff masscan libxml2-utils xsltproc python3-libnmap
 )

@@ -25,11 +25,20 @@ type Signatures interface {
 // SignatureProbe is one probe of a signature database.
 type SignatureProbe interface {
 	Payload() []byte
-	// Wait is how long to wait for its reply.
+	// Wait is how long to wait for its reply (Nmap's totalwaitms).
 	Wait() time.Duration
+	// TCPWrapped, for a probe that only listens, is how soon after the
+	// connection a close without a byte means the service is wrapped
+	// (Nmap's tcpwrappedms); zero when the database does not say.
+	TCPWrapped() time.Duration
+	// Identifies reports whether a hard match that applies to the
+	// probe's replies can name service: once a soft match has named the
+	// service, only such probes are worth sending.
+	Identifies(service string) bool
 	// Match matches a reply; soft is set for a match that names the
-	// service but not the product (Nmap's softmatch).
-	Match(reply []byte) (m Match, soft, ok bool)
+	// service but not the product (Nmap's softmatch). With service set,
+	// only patterns for that service count.
+	Match(reply []byte, service string) (m Match, soft, ok bool)
 }
 
 // Detector identifies the service on an open port: handshakes first, in
@@ -125,7 +134,7 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 	// A service that accepts and hangs up at once, before a word, is
 	// behind a wrapper that refused us (Nmap's "tcpwrapped"), if nothing
 	// else gets a word out of it either.
-	wrapped := errors.Is(berr, io.ErrUnexpectedEOF) && time.Since(dialed) < tcpWrapped
+	wrapped := errors.Is(berr, io.ErrUnexpectedEOF) && time.Since(dialed) < d.wrappedWithin(port)
 	if len(banner) > 0 {
 		for _, h := range d.ordered(port, true) {
 			if h.Detect != nil && !h.Detect(banner) {
@@ -152,7 +161,7 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 		if c != nil {
 			c.Close()
 		}
-		if m, isSoft, ok := d.signatures(ctx, addr, port, false, banner); ok {
+		if m, isSoft, ok := d.signatures(ctx, d.plainDial(addr), port, false, banner); ok {
 			if !isSoft {
 				return Identified{Match: m, Banner: banner}
 			}
@@ -173,7 +182,9 @@ func (d *Detector) Identify(ctx context.Context, addr netip.AddrPort) Identified
 			return Identified{Match: m}
 		}
 	}
-	if m, isSoft, ok := d.signatures(ctx, addr, port, false, nil); ok && !isSoft {
+	// The banner wait above was the listening probes' turn: an empty,
+	// non-nil banner keeps them from listening again.
+	if m, isSoft, ok := d.signatures(ctx, d.plainDial(addr), port, false, []byte{}); ok && !isSoft {
 		return Identified{Match: m}
 	} else if ok {
 		soft = m
@@ -269,6 +280,18 @@ func (d *Detector) insideTLS(ctx context.Context, addr netip.AddrPort, port uint
 		tc.Close()
 	}
 	if !found {
+		// The signatures, inside TLS: the probes that list the port in
+		// sslports first.
+		tlsDial := func(context.Context) (net.Conn, error) {
+			c, _, ok := dialTLS()
+			if !ok {
+				return nil, errors.New("service: TLS handshake failed")
+			}
+			return c, nil
+		}
+		m, _, found = d.signatures(ctx, tlsDial, port, true, append([]byte{}, inner...))
+	}
+	if !found {
 		// TLS alone is something: the report says "ssl".
 		m = Match{Service: result.Service{Name: "ssl"}}
 	}
@@ -296,8 +319,23 @@ func (d *Detector) try(ctx context.Context, addr netip.AddrPort, h Handshake, ba
 }
 
 // tcpWrapped is how soon a connection must be closed, without a byte, to
-// count as wrapped.
+// count as wrapped, unless a signature database says (Nmap's NULL probe
+// has tcpwrappedms 3000).
 const tcpWrapped = 2 * time.Second
+
+// wrappedWithin is the tcpwrapped window for a port: that of the first
+// listening probe that sets one, else tcpWrapped.
+func (d *Detector) wrappedWithin(port uint16) time.Duration {
+	intensity, _, _ := d.defaults()
+	for _, db := range d.Signatures {
+		for _, p := range db.Plan(port, false, intensity) {
+			if len(p.Payload()) == 0 && p.TCPWrapped() > 0 {
+				return p.TCPWrapped()
+			}
+		}
+	}
+	return tcpWrapped
+}
 
 // bannerSettle is how long a banner read waits for more once the service
 // has started speaking.
@@ -353,25 +391,41 @@ func (d *Detector) ordered(port uint16, serverFirst bool) []Handshake {
 	return append(hit, rest...)
 }
 
-// signatures sends the databases' probes and matches their replies. A
-// banner already read is matched first against the listening probes.
-func (d *Detector) signatures(ctx context.Context, addr netip.AddrPort, port uint16, tls bool, banner []byte) (Match, bool, bool) {
+// dialer opens one connection for a signature probe: plain TCP, or TLS.
+type dialer func(ctx context.Context) (net.Conn, error)
+
+func (d *Detector) plainDial(addr netip.AddrPort) dialer {
+	return func(ctx context.Context) (net.Conn, error) { return d.Dial(ctx, addr) }
+}
+
+// signatures sends the databases' probes and matches their replies, as
+// Nmap does: the port's probes first, then the others as rare as the
+// intensity allows (the databases' Plan), each reply read until a hard
+// match or the probe's wait. A banner already read stands for the
+// listening probes' reply; an empty one means the service was silent. A
+// soft match names the service: from then on only the probes that can
+// identify that service are sent, and only its patterns count, except at
+// intensity 9 (--version-all), where Nmap does not narrow.
+func (d *Detector) signatures(ctx context.Context, dial dialer, port uint16, tls bool, banner []byte) (Match, bool, bool) {
 	intensity, _, _ := d.defaults()
 	var soft Match
-	haveSoft := false
+	haveSoft, narrowTo := false, ""
 	for _, db := range d.Signatures {
 		for _, p := range db.Plan(port, tls, intensity) {
 			if ctx.Err() != nil {
 				return soft, true, haveSoft
 			}
+			if narrowTo != "" && !p.Identifies(narrowTo) {
+				continue
+			}
 			reply := banner
 			if len(p.Payload()) > 0 || reply == nil {
-				reply = d.exchange(ctx, addr, p)
+				reply = d.exchange(ctx, dial, p, narrowTo)
 			}
 			if len(reply) == 0 {
 				continue
 			}
-			m, isSoft, ok := p.Match(reply)
+			m, isSoft, ok := p.Match(reply, narrowTo)
 			if !ok {
 				continue
 			}
@@ -380,15 +434,20 @@ func (d *Detector) signatures(ctx context.Context, addr netip.AddrPort, port uin
 			}
 			if !haveSoft {
 				soft, haveSoft = m, true
+				if intensity < 9 {
+					narrowTo = m.Service.Name
+				}
 			}
 		}
 	}
 	return soft, true, haveSoft
 }
 
-// exchange sends one probe on a fresh connection and reads the reply.
-func (d *Detector) exchange(ctx context.Context, addr netip.AddrPort, p SignatureProbe) []byte {
-	c, err := d.Dial(ctx, addr)
+// exchange sends one probe on a fresh connection and reads the reply until
+// it makes a hard match (for service, when set), the connection closes or
+// the probe's wait is over.
+func (d *Detector) exchange(ctx context.Context, dial dialer, p SignatureProbe, service string) []byte {
+	c, err := dial(ctx)
 	if err != nil {
 		return nil
 	}
@@ -403,7 +462,10 @@ func (d *Detector) exchange(ctx context.Context, addr netip.AddrPort, p Signatur
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}
-	reply, _ := ReadAtMost(c, MaxResponse, earliest(ctx, wait), nil)
+	reply, _ := ReadAtMost(c, MaxResponse, earliest(ctx, wait), func(b []byte) bool {
+		_, soft, ok := p.Match(b, service)
+		return ok && !soft
+	})
 	return reply
 }
 

@@ -73,9 +73,11 @@ type fakeProbe struct {
 	payload, want string
 }
 
-func (p fakeProbe) Payload() []byte     { return []byte(p.payload) }
-func (p fakeProbe) Wait() time.Duration { return 500 * time.Millisecond }
-func (p fakeProbe) Match(reply []byte) (Match, bool, bool) {
+func (p fakeProbe) Payload() []byte           { return []byte(p.payload) }
+func (p fakeProbe) Wait() time.Duration       { return 500 * time.Millisecond }
+func (p fakeProbe) TCPWrapped() time.Duration { return 0 }
+func (p fakeProbe) Identifies(string) bool    { return true }
+func (p fakeProbe) Match(reply []byte, _ string) (Match, bool, bool) {
 	if v, ok := strings.CutPrefix(string(reply), p.want); ok {
 		return Match{Service: result.Service{Name: "hello", Product: "Hello server", Version: strings.TrimSpace(v)}}, false, true
 	}

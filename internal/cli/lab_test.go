@@ -737,10 +737,27 @@ func TestVersionDetection(t *testing.T) {
 		143:  {"imap", "Dovecot imapd", "", ""},
 		993:  {"imap", "Dovecot imapd", "", "ssl"},
 		995:  {"pop3", "Dovecot pop3d", "", "ssl"},
+
+		11211: {"memcached", "Memcached", up[lab.DaemonMemcached], ""},
+		1883:  {"mqtt", "Eclipse Mosquitto", up[lab.DaemonMosquitto], ""},
+		873:   {"rsync", "", "", ""}, // the greeting names the protocol only
+		2222:  {"ssh", "Dropbear sshd", up[lab.DaemonDropbear], ""},
+		389:   {"ldap", "OpenLDAP", "", ""},
+		445:   {"microsoft-ds", "Samba smbd", "", ""},
+		5901:  {"vnc", "VNC", "", ""},
+		23:    {"telnet", "GNU inetutils telnetd", "", ""},
+		8080:  {"http", "Apache httpd", up[lab.DaemonApache], ""},
+		8081:  {"http", "lighttpd", up[lab.DaemonLighttpd], ""},
+		3128:  {"http-proxy", "Squid http proxy", up[lab.DaemonSquid], ""},
+		8888:  {"http-proxy", "tinyproxy", up[lab.DaemonTinyproxy], ""},
+	}
+	var list []string
+	for p := range want {
+		list = append(list, fmt.Sprint(p))
 	}
 	js := filepath.Join(t.TempDir(), "out.jsonl")
 	start := time.Now()
-	picket(t, l, "-sV", "-p", "21,22,25,53,80,110,143,443,993,995,3306,5432,6379", "-n", "-T4", "-oJ", js, tg.Addr.String())
+	picket(t, l, "-sV", "-p", strings.Join(list, ","), "-n", "-T4", "-oJ", js, tg.Addr.String())
 	t.Logf("%d services identified in %v", len(want), time.Since(start).Round(10*time.Millisecond))
 	data, err := os.ReadFile(js)
 	if err != nil {

@@ -36,10 +36,13 @@ const (
 
 // AllDaemons lists every kind StartDaemon accepts.
 func AllDaemons() []DaemonKind {
-	return []DaemonKind{
+	kinds := []DaemonKind{
 		DaemonSSH, DaemonNginx, DaemonVsftpd, DaemonRedis, DaemonPostgreSQL,
 		DaemonMariaDB, DaemonPostfix, DaemonDovecot, DaemonBind9,
 	}
+	kinds = append(kinds, moreDaemons...)
+	kinds = append(kinds, udpDaemons...)
+	return kinds
 }
 
 // Names and credentials the daemons are set up with.
@@ -279,8 +282,12 @@ func (d *Daemon) waitReady(ctx context.Context, t *Target, spec daemonSpec) erro
 	var pending []readyCheck
 	for _, p := range spec.ports {
 		for _, a := range []netip.Addr{t.Addr, t.Addr6} {
-			pending = append(pending, readyCheck{p.Proto, netip.AddrPortFrom(a, p.Port), spec.probe[p.Port]})
+			probe := spec.probe[p.Port]
 			if p.Proto == "udp" {
+				probe = spec.udpProbe[p.Port]
+			}
+			pending = append(pending, readyCheck{p.Proto, netip.AddrPortFrom(a, p.Port), probe})
+			if p.Proto == "udp" && probe == nil {
 				break // a bound socket is all a UDP check can see
 			}
 		}
@@ -310,6 +317,9 @@ func (d *Daemon) waitReady(ctx context.Context, t *Target, spec daemonSpec) erro
 }
 
 func (c readyCheck) try(ctx context.Context, ns *Namespace) error {
+	if c.proto == "udp" && c.probe != nil {
+		return udpReady(ctx, ns, c)
+	}
 	if c.proto == "udp" {
 		return ns.Do(func() error { return udpBound(c.addr.Port()) })
 	}

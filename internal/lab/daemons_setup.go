@@ -29,6 +29,10 @@ type daemonSpec struct {
 	// probe, by TCP port, checks more than an accepted connection: for
 	// servers that accept before they can serve.
 	probe map[uint16]func(net.Conn) error
+	// udpProbe, by UDP port, asks the daemon something on a connected
+	// UDP socket and waits for the answer: for servers that bind before
+	// they answer. Without one, a bound socket is taken as ready.
+	udpProbe map[uint16]func(net.Conn) error
 	// setup writes the daemon's files and returns its command line,
 	// which runs in the target's namespace.
 	setup func(ctx context.Context, s *setup) ([]string, error)
@@ -54,6 +58,12 @@ func specFor(kind DaemonKind) (daemonSpec, error) {
 		return dovecotSpec, nil
 	case DaemonBind9:
 		return bind9Spec, nil
+	}
+	if spec, ok := moreSpec(kind); ok {
+		return spec, nil
+	}
+	if spec, ok := udpSpec(kind); ok {
+		return spec, nil
 	}
 	return daemonSpec{}, fmt.Errorf("lab: unknown daemon %q", kind)
 }

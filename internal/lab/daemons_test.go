@@ -315,7 +315,14 @@ func TestDaemons(t *testing.T) {
 				t.Fatal(startErr)
 			}
 			t.Logf("%s %s, ready in %v", d.Package, d.Version, d.startup.Round(time.Millisecond))
-			daemonChecks[kind](t, daemonReach{l: l, tg: tg, d: d})
+			check := daemonChecks[kind]
+			if check == nil {
+				check = udpDaemonChecks[kind]
+			}
+			if check == nil {
+				check = moreChecks[kind]
+			}
+			check(t, daemonReach{l: l, tg: tg, d: d})
 		})
 	}
 }

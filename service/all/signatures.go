@@ -57,8 +57,10 @@ type probe struct {
 	p  *probes.Probe
 }
 
-func (p probe) Payload() []byte     { return p.p.Payload }
-func (p probe) Wait() time.Duration { return p.p.TotalWait }
-func (p probe) Match(reply []byte) (service.Match, bool, bool) {
-	return p.db.Match(p.p, reply)
+func (p probe) Payload() []byte            { return p.p.Payload }
+func (p probe) Wait() time.Duration        { return p.p.TotalWait }
+func (p probe) TCPWrapped() time.Duration  { return p.p.TCPWrapped }
+func (p probe) Identifies(svc string) bool { return p.p.Identifies(svc) }
+func (p probe) Match(reply []byte, svc string) (service.Match, bool, bool) {
+	return p.db.MatchService(p.p, reply, svc)
 }

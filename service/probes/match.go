@@ -71,6 +71,13 @@ func latin1(dst []rune, b []byte) []rune {
 // engine sets; CPE names are CPE 2.3. A service "ssl" (or "ssl/http")
 // sets TLS. Match is safe for concurrent use.
 func (db *DB) Match(p *Probe, reply []byte) (m service.Match, soft bool, ok bool) {
+	return db.MatchService(p, reply, "")
+}
+
+// MatchService is Match restricted to the patterns that name svc (all of
+// them when svc is empty): once a soft match has named the service, only
+// a hard match for that service can improve on it, as in Nmap.
+func (db *DB) MatchService(p *Probe, reply []byte, svc string) (m service.Match, soft bool, ok bool) {
 	if p == nil || p.db != db || len(reply) == 0 {
 		return service.Match{}, false, false
 	}
@@ -94,6 +101,9 @@ func (db *DB) Match(p *Probe, reply []byte) (m service.Match, soft bool, ok bool
 		for _, mt := range q.matches {
 			if softHit != nil && mt.soft {
 				continue // the first soft match stands; only a hard one can beat it
+			}
+			if svc != "" && mt.service != svc && strings.TrimPrefix(mt.service, "ssl/") != svc {
+				continue
 			}
 			// The prefix test turns most patterns away in nanoseconds; a
 			// pattern that gets past it costs more than reading the clock.

@@ -100,6 +100,40 @@ var labReplies = []struct {
 		want{name: "domain", product: "ISC BIND", version: "9.18.49-1~deb12u3", info: "Debian Linux", os: "Linux", cpe: "cpe:2.3:a:isc:bind:9.18.49:*:*:*:*:*:*:*"}, want{}},
 	{"bind9-udp-53-dns-version", "dns-version", "", result.UDP,
 		want{name: "domain", product: "ISC BIND", version: "9.18.49-1~deb12u3", cpe: "cpe:2.3:a:isc:bind:9.18.49:*:*:*:*:*:*:*"}, want{}},
+	{"memcached-tcp-11211-memcached-version", "memcached-version", "", result.TCP,
+		want{name: "memcached", product: "Memcached", version: "1.6.18", cpe: "cpe:2.3:a:memcached:memcached:1.6.18:*:*:*:*:*:*:*"}, want{}},
+	{"mosquitto-tcp-1883-mqtt-connect", "mqtt-connect", "", result.TCP,
+		want{name: "mqtt", product: "Eclipse Mosquitto", version: "2.0.11", cpe: "cpe:2.3:a:eclipse:mosquitto:2.0.11:*:*:*:*:*:*:*"}, want{}},
+	{"rsync-tcp-873-null", "null", "NULL", result.TCP,
+		want{name: "rsync", info: "protocol version 32", noVersion: true},
+		want{name: "rsync", info: "protocol version 32", noVersion: true}},
+	{"dropbear-tcp-2222-null", "null", "NULL", result.TCP,
+		want{name: "ssh", product: "Dropbear sshd", version: "2022.83", info: "protocol 2.0"},
+		want{name: "ssh", product: "Dropbear sshd", version: "2022.83", info: "protocol 2.0"}},
+	{"slapd-tcp-389-ldap-rootdse", "ldap-rootdse", "", result.TCP,
+		want{name: "ldap", product: "OpenLDAP", noVersion: true, cpe: "cpe:2.3:a:openldap:openldap:*:*:*:*:*:*:*:*"}, want{}},
+	{"samba-tcp-445-smb-negotiate", "smb-negotiate", "", result.TCP,
+		want{name: "microsoft-ds", product: "Samba smbd", noVersion: true, cpe: "cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"}, want{}},
+	{"tigervnc-tcp-5901-null", "null", "NULL", result.TCP,
+		want{name: "vnc", product: "VNC", info: "protocol 3.8", noVersion: true},
+		want{name: "vnc", product: "VNC", info: "protocol 3.8", noVersion: true}},
+	// Nmap has only a soft match for inetutils' negotiation.
+	{"telnetd-tcp-23-null", "null", "NULL", result.TCP,
+		want{name: "telnet", product: "GNU inetutils telnetd", noVersion: true, cpe: "cpe:2.3:a:gnu:inetutils:*:*:*:*:*:*:*:*"},
+		want{name: "telnet", soft: true}},
+	{"apache2-tcp-8080-http-get", "http-get", "GetRequest", result.TCP,
+		want{name: "http", product: "Apache httpd", version: "2.4.71", info: "(Debian)", os: "Linux", cpe: "cpe:2.3:a:apache:http_server:2.4.71:*:*:*:*:*:*:*"},
+		want{name: "http", product: "Apache httpd", version: "2.4.71", info: "(Debian)"}},
+	{"lighttpd-tcp-8081-http-get", "http-get", "GetRequest", result.TCP,
+		want{name: "http", product: "lighttpd", version: "1.4.69", cpe: "cpe:2.3:a:lighttpd:lighttpd:1.4.69:*:*:*:*:*:*:*"},
+		want{name: "http", product: "lighttpd", version: "1.4.69"}},
+	{"squid-tcp-3128-http-get", "http-get", "GetRequest", result.TCP,
+		want{name: "http-proxy", product: "Squid http proxy", version: "5.7", cpe: "cpe:2.3:a:squid-cache:squid:5.7:*:*:*:*:*:*:*"},
+		want{name: "http-proxy", product: "Squid http proxy", version: "5.7"}},
+	// Nmap names tinyproxy from another probe's reply; its GetRequest
+	// patterns miss this one.
+	{"tinyproxy-tcp-8888-http-get", "http-get", "", result.TCP,
+		want{name: "http-proxy", product: "tinyproxy", version: "1.11.1", cpe: "cpe:2.3:a:tinyproxy_project:tinyproxy:1.11.1:*:*:*:*:*:*:*"}, want{}},
 }
 
 // TestLabRepliesOwn matches the real daemons' replies against picket's
@@ -410,6 +444,35 @@ func TestNmapHostileReplies(t *testing.T) {
 				if elapsed > matchBudget+3*time.Second {
 					t.Errorf("%s: Match took %v", probe, elapsed)
 				}
+			}
+		})
+	}
+}
+
+// TestMatchService checks the narrowing after a soft match: only patterns
+// naming the service count, soft ones included.
+func TestMatchService(t *testing.T) {
+	db := sampleDB(t)
+	beta := db.Lookup(result.TCP, "Beta")
+	for _, tc := range []struct {
+		name, reply, service string
+		want                 string // product, or "soft" for a soft match
+		ok                   bool
+	}{
+		{"the service's own pattern", "BETA/2.0\r\n", "beta", "Beta", true},
+		{"another service's pattern is skipped", "BETA/2.0\r\n", "lineproto", "", false},
+		{"a fallback's pattern for the service", "+READY lineproto 3.1\r\n", "lineproto", "Line daemon", true},
+		{"the service's soft pattern", "BETX", "beta", "soft", true},
+		{"no service: every pattern", "alpha-ok 7\r\n", "", "Alpha", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, soft, ok := db.MatchService(beta, []byte(tc.reply), tc.service)
+			got := m.Service.Product
+			if soft {
+				got = "soft"
+			}
+			if ok != tc.ok || got != tc.want {
+				t.Errorf("MatchService(%q, %q) = %q, %v; want %q, %v", tc.reply, tc.service, got, ok, tc.want, tc.ok)
 			}
 		})
 	}

@@ -92,8 +92,24 @@ func TestOwnPayloads(t *testing.T) {
 	})
 	t.Run("mqtt-connect", func(t *testing.T) {
 		b := payload(result.TCP, "mqtt-connect")
-		if b[0] != 0x10 || int(b[1]) != len(b)-2 {
-			t.Fatal("remaining length")
+		if b[0] != 0x10 || int(b[1]) >= len(b)-2 {
+			t.Fatal("CONNECT remaining length")
+		}
+		sub := b[2+int(b[1]):]
+		if sub[0] != 0x82 || int(sub[1]) != len(sub)-2 || int(binary.BigEndian.Uint16(sub[4:])) != len(sub)-7 {
+			t.Fatal("SUBSCRIBE remaining length or topic length")
+		}
+	})
+	t.Run("ldap-rootdse", func(t *testing.T) {
+		b := payload(result.TCP, "ldap-rootdse")
+		if b[0] != 0x30 || int(b[1]) != len(b)-2 || b[5] != 0x63 || int(b[6]) != len(b)-7 {
+			t.Fatal("LDAPMessage or SearchRequest length")
+		}
+	})
+	t.Run("smb-negotiate", func(t *testing.T) {
+		b := payload(result.TCP, "smb-negotiate")
+		if int(binary.BigEndian.Uint32(b)) != len(b)-4 || int(binary.LittleEndian.Uint16(b[4+33:])) != len(b)-4-35 {
+			t.Fatal("NetBIOS or byte count length")
 		}
 	})
 	t.Run("rdp-negotiate", func(t *testing.T) {
@@ -128,6 +144,19 @@ func TestOwnBanners(t *testing.T) {
 			want{name: "ssh", product: "OpenSSH", version: "for_Windows_8.1", os: "Windows", cpe: "cpe:2.3:a:openbsd:openssh:8.1:*:*:*:*:*:*:*"}},
 		{"OpenSSH plain", "null", "SSH-2.0-OpenSSH_9.6\r\n", want{name: "ssh", product: "OpenSSH", version: "9.6", info: "protocol 2.0"}},
 		{"Dropbear", "null", "SSH-2.0-dropbear_2022.83\r\n", want{name: "ssh", product: "Dropbear sshd", version: "2022.83", os: "Linux"}},
+		// Captured from Debian 12's servers in the lab (internal/lab).
+		{"slapd root DSE", "ldap-rootdse", "00\x02\x01\x01d+\x04\x000'0%\x04\x0bobjectClass1\x16\x04\x03top\x04\x0fOpenLDAProotDSE0\x0c\x02\x01\x01e\x07\n\x01\x00\x04\x00\x04\x00",
+			want{name: "ldap", product: "OpenLDAP", noVersion: true, cpe: "cpe:2.3:a:openldap:openldap:*:*:*:*:*:*:*:*"}},
+		{"LDAP refusal", "ldap-rootdse", "0\x0c\x02\x01\x01e\x07\n\x012\x04\x00\x04\x00", want{name: "ldap", soft: true}},
+		{"Samba SMB2", "smb-negotiate", "\x00\x00\x00\xca\xfe\x53\x4d\x42\x40\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x41\x00\x01\x00\xff\x02\x00\x00\x6c\x61\x62\x73\x6d\x62\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x80\x00\x00\x00\x80\x00\x00\x00\x80\x00\xc4\x16\xb5\x90\xe5\x7e\xdd\x01\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x4a\x00\x00\x00\x00\x00\x60\x48\x06\x06\x2b\x06\x01\x05\x05\x02\xa0\x3e\x30\x3c\xa0\x0e\x30\x0c\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a\xa3\x2a\x30\x28\xa0\x26\x1b\x24\x6e\x6f\x74\x5f\x64\x65\x66\x69\x6e\x65\x64\x5f\x69\x6e\x5f\x52\x46\x43\x34\x31\x37\x38\x40\x70\x6c\x65\x61\x73\x65\x5f\x69\x67\x6e\x6f\x72\x65",
+			want{name: "microsoft-ds", product: "Samba smbd", noVersion: true}},
+		{"SMB2 random GUID", "smb-negotiate", "\x00\x00\x00\xca\xfe\x53\x4d\x42\x40\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x41\x00\x01\x00\xff\x02\x00\x00\x8f\x13\xa2\x04\xd2\xc9\x4b\x1e\x9a\x0e\x55\xc3\xb7\xe1\xf0\xaa\x07\x00\x00\x00\x00\x00\x80\x00\x00\x00\x80\x00\x00\x00\x80\x00\xc4\x16\xb5\x90\xe5\x7e\xdd\x01\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x4a\x00\x00\x00\x00\x00\x60\x48\x06\x06\x2b\x06\x01\x05\x05\x02\xa0\x3e\x30\x3c\xa0\x0e\x30\x0c\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a\xa3\x2a\x30\x28\xa0\x26\x1b\x24\x6e\x6f\x74\x5f\x64\x65\x66\x69\x6e\x65\x64\x5f\x69\x6e\x5f\x52\x46\x43\x34\x31\x37\x38\x40\x70\x6c\x65\x61\x73\x65\x5f\x69\x67\x6e\x6f\x72\x65",
+			want{name: "microsoft-ds", soft: true}},
+		{"Mosquitto", "mqtt-connect", " \x02\x00\x00\x90\x03\x00\x01\x001-\x00\x13$SYS/broker/versionmosquitto version 2.0.11",
+			want{name: "mqtt", product: "Eclipse Mosquitto", version: "2.0.11", cpe: "cpe:2.3:a:eclipse:mosquitto:2.0.11:*:*:*:*:*:*:*"}},
+		{"inetutils telnetd", "null", "\xff\xfb%\xff\xfb&\xff\xfd\x18\xff\xfd \xff\xfd#\xff\xfd'\xff\xfd$",
+			want{name: "telnet", product: "GNU inetutils telnetd", noVersion: true}},
+		{"TigerVNC", "null", "RFB 003.008\n", want{name: "vnc", product: "VNC", info: "protocol 3.8", noVersion: true}},
 		{"libssh", "null", "SSH-2.0-libssh_0.10.6\r\n", want{name: "ssh", product: "libssh", version: "0.10.6"}},
 		{"Cisco", "null", "SSH-2.0-Cisco-1.25\r\n", want{name: "ssh", product: "Cisco SSH", version: "1.25", os: "IOS"}},
 		{"MikroTik", "null", "SSH-2.0-ROSSSH\r\n", want{name: "ssh", product: "MikroTik RouterOS sshd", device: "router"}},

@@ -42,7 +42,7 @@ probe tcp http-get
 # fallback.
 probe tcp crlf
     send     "\r\n\r\n"
-    ports    21,23,25,110,119,143,220,465,587,993,995,5222,11211
+    ports    21,23,25,110,119,143,220,465,587,993,995,5222
     rarity   1
     fallback http-get
 
@@ -87,9 +87,10 @@ probe tcp amqp-header
     ports  5671,5672
     rarity 8
 
-# MQTT 3.1.1 CONNECT, clean session, client id "picket".
+# MQTT 3.1.1 CONNECT, clean session, client id "picket", and a SUBSCRIBE
+# to $SYS/broker/version, where Mosquitto keeps its version (retained).
 probe tcp mqtt-connect
-    send      "\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06picket"
+    send      "\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06picket\x82\x18\x00\x01\x00\x13$SYS/broker/version\x00"
     ports     1883
     tls-ports 8883
     rarity    8

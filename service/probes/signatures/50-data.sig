@@ -133,6 +133,14 @@ match amqp ^AMQP[\x00-\x03]\x01\x00\x00
 
 probe tcp mqtt-connect
 
+# Mosquitto publishes "mosquitto version X" on the retained topic
+# $SYS/broker/version, to which the probe subscribes.
+match mqtt (?s)^\x20\x02[\x00\x01]\x00\x90\x03\x00\x01[\x00-\x02][\x30-\x31].\x00\x13\$SYS/broker/versionmosquitto version (\d[\w.]*)
+    product Eclipse Mosquitto
+    version $1
+    info    connection accepted
+    cpe     cpe:2.3:a:eclipse:mosquitto:$1
+
 match mqtt (?s)^\x20\x02[\x00\x01]\x00
     info connection accepted
 

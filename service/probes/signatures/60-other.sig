@@ -109,7 +109,8 @@ match vnc ^RFB 003\.889\n
     cpe     cpe:2.3:o:apple:mac_os_x
 
 match vnc ^RFB 00(\d)\.00(\d)\n
-    info protocol $1.$2
+    product VNC
+    info    protocol $1.$2
 
 match telnet (?s)^\xff[\xfb-\xfe].*Debian GNU/Linux (\d+)
     product Linux telnetd
