@@ -54,40 +54,50 @@ type scanStats struct {
 // parseXML reads the open TCP ports of an Nmap-format XML file, host by
 // host, so a /16's worth of hosts is never held as one document.
 func parseXML(path string) (openSet, scanStats, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, scanStats{}, err
-	}
-	defer f.Close()
 	found := openSet{}
 	var st scanStats
-	dec := xml.NewDecoder(bufio.NewReaderSize(f, 1<<16))
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return found, st, nil
-		}
-		if err != nil {
-			return found, st, fmt.Errorf("%s: %w", path, err)
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
+	err := eachElement(path, func(dec *xml.Decoder, se xml.StartElement) error {
 		switch se.Name.Local {
 		case "host":
 			var h xmlHost
 			if err := dec.DecodeElement(&h, &se); err != nil {
-				return found, st, fmt.Errorf("%s: %w", path, err)
+				return err
 			}
 			addHost(found, h)
 		case "script":
 			var s xmlScript
 			if err := dec.DecodeElement(&s, &se); err != nil {
-				return found, st, fmt.Errorf("%s: %w", path, err)
+				return err
 			}
 			if s.ID == "picket-completeness" {
 				st = completeness(s)
+			}
+		}
+		return nil
+	})
+	return found, st, err
+}
+
+// eachElement streams an XML file and calls fn on every start element; fn
+// may decode the element whole.
+func eachElement(path string, fn func(dec *xml.Decoder, se xml.StartElement) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(bufio.NewReaderSize(f, 1<<16))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if err := fn(dec, se); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
 			}
 		}
 	}

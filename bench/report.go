@@ -34,6 +34,10 @@ func renderSection(sc scenario, p *plan, results [][]measure, runs int, at time.
 	case p.services != nil:
 		serviceTable(&b, p.services, p.tools, results)
 		svTable(&b, p.services, p.tools, sums, results)
+	case p.osRows != nil:
+		osTable(&b, p.osRows, p.tools, sums, results)
+	case p.floor > 0:
+		floorTable(&b, p.tools, sums, p.floor)
 	case p.scale:
 		scaleTable(&b, p.tools, sums)
 	default:

@@ -43,6 +43,8 @@ type tool struct {
 	link *wan.Link
 	// services reads what each run's XML says runs on each port (-sV).
 	services bool
+	// osHosts reads the best OS match each run's XML gives each host (-O).
+	osHosts bool
 }
 
 // defaultTimeout is a run's time limit unless the tool sets one; a run
@@ -63,6 +65,7 @@ type measure struct {
 	progress  string // how far a killed run got, if known
 	link      wan.Stats
 	services  map[uint16]svAnswer // by port, with tool.services
+	os        map[string]string   // best OS match by address, with tool.osHosts
 }
 
 // format is a tool's output file and its reader.
@@ -100,6 +103,9 @@ func (t *tool) run(ctx context.Context, l *lab.Lab, dir string) (measure, error)
 	m.found, m.stats = found, stats
 	if t.services && err == nil {
 		m.services, err = parseServices(out)
+	}
+	if t.osHosts && err == nil {
+		m.os, err = parseOS(out)
 	}
 	switch {
 	case m.timedOut && t.stdoutFallback:

@@ -43,9 +43,15 @@ type plan struct {
 	details string
 	// shorten, if set, abbreviates the commands shown.
 	shorten *strings.Replacer
+	// floor, if set, is the least time the targets allow a scan: the
+	// section reports each tool's time against it.
+	floor time.Duration
 	// services, if set, are the daemons behind the ports: the section
 	// grades each tool's version detection on them instead of its ports.
 	services []svPort
+	// osRows, if set, pairs the tools (picket, nmap) per target of an OS
+	// detection scenario, whose table compares their time and matches.
+	osRows []osRow
 }
 
 var scenarios = []scenario{
@@ -58,6 +64,8 @@ var scenarios = []scenario{
 	{name: "scale", title: "picket alone over a /24, a /20 and a /16", plan: planScale,
 		cfg: lab.Config{Targets: []lab.TargetConfig{{Prefix: netip.MustParsePrefix("198.19.0.0/16")}}}},
 	{name: "sv", title: "version detection on real Debian daemons", plan: planSV},
+	{name: "os", title: "OS detection (-O) per host, and 64 hosts at once", plan: planOS, cfg: osLabConfig()},
+	{name: "udp", title: "UDP ports behind Linux's ICMP limit, one target and eight", plan: planUDP, cfg: udpLabConfig()},
 }
 
 // standardTarget opens openPorts on tg with silent Go listeners and drops

@@ -87,6 +87,13 @@ type OpenReporter interface {
 	ScanReporting(ctx context.Context, hosts []netip.Addr, ports []uint16, onOpen func(host int, port uint16)) (*scan.Table, scan.Stats, error)
 }
 
+// OSDetector detects the operating system of a group's hosts (-O) from
+// the ports its scans found: each table's host i is hosts[i]. A nil result
+// means the host was skipped.
+type OSDetector interface {
+	DetectOS(ctx context.Context, hosts []netip.Addr, tables []*scan.Table) ([]*result.OSResult, error)
+}
+
 // PortScan is one technique over a port list.
 type PortScan struct {
 	Scanner PortScanner
@@ -121,9 +128,21 @@ type Config struct {
 	Versions        Identifier
 	VersionParallel int
 	VersionSkip     func(port uint16) bool
+	// UDPVersions, if set, identifies the service on every UDP port that
+	// answered or stayed silent (open and open|filtered): one that answers
+	// it is open.
+	UDPVersions Identifier
 	// VersionTrace, if set, hears what version detection found on each
 	// port (--version-trace).
 	VersionTrace func(netip.AddrPort, service.Identified)
+	// Trace, if set, traces the route to every host that is up, after
+	// its port scans (--traceroute); hops are named as hosts are, by
+	// Names.
+	Trace Tracer
+	// OS, if set, detects the operating system of the hosts that are up
+	// (-O), once the group's port scans are done, while version detection
+	// finishes.
+	OS OSDetector
 	// Progress, if set, counts the hosts finished.
 	Progress *Progress
 	Run      *result.Run // header fields, filled by the caller
@@ -281,10 +300,12 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 	defer func() { <-named }()
 	var vs *versions
 	var onOpen func(int, uint16)
-	if cfg.Versions != nil {
+	if cfg.Versions != nil || cfg.UDPVersions != nil {
 		vs = newVersions(ctx, cfg)
 		defer vs.close()
-		onOpen = func(i int, port uint16) { vs.add(netip.AddrPortFrom(addrs[i], port)) }
+	}
+	if cfg.Versions != nil {
+		onOpen = func(i int, port uint16) { vs.add(result.TCP, netip.AddrPortFrom(addrs[i], port)) }
 	}
 	var tables []*scan.Table
 	var scanErr error
@@ -317,6 +338,23 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 		// resumed scan starts again from them.
 		return scanErr
 	}
+	if vs != nil && cfg.UDPVersions != nil {
+		if err := vs.probeUDP(addrs, tables); err != nil {
+			return err
+		}
+	}
+	type osDone struct {
+		res []*result.OSResult
+		err error
+	}
+	var osCh chan osDone
+	if cfg.OS != nil && len(addrs) > 0 {
+		osCh = make(chan osDone, 1)
+		go func() {
+			res, err := cfg.OS.DetectOS(ctx, addrs, tables)
+			osCh <- osDone{res, err}
+		}()
+	}
 	<-named
 	var buf []scan.PortResult
 	for i, h := range up {
@@ -324,13 +362,27 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 			buf = tab.Host(i, buf[:0])
 			scan.Fold(h, tab.Technique, buf)
 		}
+		h.OSPassive = passiveOS(tables, i)
 	}
 	if vs != nil {
 		if err := vs.apply(up); err != nil {
+			if osCh != nil {
+				<-osCh
+			}
 			return err
 		}
 	}
-	end := now()
+	if osCh != nil {
+		d := <-osCh
+		if d.err != nil {
+			return d.err
+		}
+		for i, h := range up {
+			if i < len(d.res) {
+				h.OS = d.res[i]
+			}
+		}
+	}
 	for i, h := range up {
 		for _, tab := range tables {
 			if r := tab.RTT[i]; r.SRTT > 0 {
@@ -348,6 +400,14 @@ func scanGroup(ctx context.Context, cfg *Config, run *result.Run, group []target
 				}
 			}
 		}
+	}
+	if cfg.Trace != nil {
+		if err := traceHosts(ctx, cfg, up); err != nil {
+			return err
+		}
+	}
+	end := now()
+	for _, h := range up {
 		h.End = end
 		run.HostsUp++
 		cfg.Progress.done(true)
@@ -408,11 +468,22 @@ type versions struct {
 	ctx     context.Context
 	mu      sync.Mutex // guards queue, entries, closed
 	cond    *sync.Cond
-	queue   []netip.AddrPort
-	entries map[netip.AddrPort]*versionEntry
+	queue   []versionKey
+	entries map[versionKey]*versionEntry
 	closed  bool
 	wg      sync.WaitGroup
+	udp     chan struct{} // bounds the UDP ports probed at once
 }
+
+// versionKey is one port of one host: TCP 53 and UDP 53 are two.
+type versionKey struct {
+	proto result.Protocol
+	addr  netip.AddrPort
+}
+
+// udpParallel bounds the UDP ports identified at once: each may hold a
+// socket per payload it sends.
+const udpParallel = 16
 
 type versionEntry struct {
 	done chan struct{}
@@ -420,7 +491,7 @@ type versionEntry struct {
 }
 
 func newVersions(ctx context.Context, cfg *Config) *versions {
-	v := &versions{cfg: cfg, ctx: ctx, entries: map[netip.AddrPort]*versionEntry{}}
+	v := &versions{cfg: cfg, ctx: ctx, entries: map[versionKey]*versionEntry{}, udp: make(chan struct{}, udpParallel)}
 	v.cond = sync.NewCond(&v.mu)
 	n := cfg.VersionParallel
 	if n <= 0 {
@@ -434,18 +505,19 @@ func newVersions(ctx context.Context, cfg *Config) *versions {
 
 // add queues a port unless it is queued already or skipped; it never
 // blocks, so the port scan's receiver may call it.
-func (v *versions) add(a netip.AddrPort) *versionEntry {
-	if v.cfg.VersionSkip != nil && v.cfg.VersionSkip(a.Port()) {
+func (v *versions) add(proto result.Protocol, a netip.AddrPort) *versionEntry {
+	if proto == result.TCP && v.cfg.VersionSkip != nil && v.cfg.VersionSkip(a.Port()) {
 		return nil
 	}
+	k := versionKey{proto, a}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if e, ok := v.entries[a]; ok {
+	if e, ok := v.entries[k]; ok {
 		return e
 	}
 	e := &versionEntry{done: make(chan struct{})}
-	v.entries[a] = e
-	v.queue = append(v.queue, a)
+	v.entries[k] = e
+	v.queue = append(v.queue, k)
 	v.cond.Signal()
 	return e
 }
@@ -460,13 +532,22 @@ func (v *versions) work() {
 			v.mu.Unlock()
 			return
 		}
-		a := v.queue[0]
+		k := v.queue[0]
 		v.queue = v.queue[1:]
-		e := v.entries[a]
+		e := v.entries[k]
 		v.mu.Unlock()
-		e.id = v.cfg.Versions.Identify(v.ctx, a)
+		if k.proto == result.UDP {
+			select {
+			case v.udp <- struct{}{}:
+				e.id = v.cfg.UDPVersions.Identify(v.ctx, k.addr)
+				<-v.udp
+			case <-v.ctx.Done():
+			}
+		} else {
+			e.id = v.cfg.Versions.Identify(v.ctx, k.addr)
+		}
 		if v.cfg.VersionTrace != nil {
-			v.cfg.VersionTrace(a, e.id)
+			v.cfg.VersionTrace(k.addr, e.id)
 		}
 		close(e.done)
 	}
@@ -492,10 +573,13 @@ func (v *versions) apply(hosts []*result.Host) error {
 	for _, h := range hosts {
 		for j := range h.Ports {
 			p := &h.Ports[j]
-			if p.Protocol != result.TCP || p.State != result.Open {
+			switch {
+			case p.Protocol == result.TCP && p.State == result.Open && v.cfg.Versions != nil:
+			case p.Protocol == result.UDP && (p.State == result.Open || p.State == result.OpenFiltered) && v.cfg.UDPVersions != nil:
+			default:
 				continue
 			}
-			if e := v.add(netip.AddrPortFrom(h.Addr, p.Number)); e != nil {
+			if e := v.add(p.Protocol, netip.AddrPortFrom(h.Addr, p.Number)); e != nil {
 				all = append(all, pending{p, e})
 			}
 		}
@@ -511,10 +595,56 @@ func (v *versions) apply(hosts []*result.Host) error {
 	return nil
 }
 
+// probeUDP identifies the UDP ports of the group's scans that answered or
+// stayed silent, before their states are folded: a silent port that
+// answers version detection is open, and so is listed.
+func (v *versions) probeUDP(addrs []netip.Addr, tables []*scan.Table) error {
+	type pending struct {
+		tab *scan.Table
+		i   int
+		e   *versionEntry
+	}
+	var all []pending
+	for _, tab := range tables {
+		if tab.Technique.Protocol() != result.UDP {
+			continue
+		}
+		n := len(tab.Ports)
+		for h := range addrs {
+			for j, port := range tab.Ports {
+				i := h*n + j
+				if o := tab.Outcome[i]; o != scan.None && o != scan.UDPResponse {
+					continue
+				}
+				all = append(all, pending{tab, i, v.add(result.UDP, netip.AddrPortFrom(addrs[h], port))})
+			}
+		}
+	}
+	for _, x := range all {
+		select {
+		case <-x.e.done:
+			if x.tab.Outcome[x.i] == scan.None && udpAnswered(x.e.id) {
+				x.tab.Outcome[x.i] = scan.UDPResponse
+			}
+		case <-v.ctx.Done():
+			return v.ctx.Err()
+		}
+	}
+	return nil
+}
+
+// udpAnswered reports whether UDP version detection heard the port.
+func udpAnswered(id service.Identified) bool {
+	return id.Service.Name != "" || id.Banner != nil
+}
+
 // applyService writes what version detection learned into a port, as
 // Nmap reports it: a named service is "probed" with confidence 10; an
 // unnamed one keeps its table name and its banner.
 func applyService(p *result.Port, id service.Identified) {
+	if p.Protocol == result.UDP && udpAnswered(id) {
+		p.State, p.Reason = result.Open, result.ReasonUDPResponse
+	}
 	s := id.Service
 	if s.Name == "" {
 		if len(id.Banner) > 0 {

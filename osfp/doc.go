@@ -34,6 +34,10 @@
 // host. Nmap's data is never copied here: tests read the installed
 // /usr/share/nmap/nmap-os-db at run time, when present.
 //
+// The passive tier needs none of this: [Passive] guesses an OS family
+// ([Stack]) from the SYN-ACKs and resets a port scan received anyway, each
+// kept as a [Sample], by picket's own rules (see passive.go).
+//
 // Concurrency: Fingerprint, Test, Responses, Analysis, Result, Summary and
 // the other value types are plain values, safe to share once built and not
 // mutated. A *DB is immutable after ParseDB or Own returns and is safe for

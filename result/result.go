@@ -9,6 +9,8 @@ package result
 
 import (
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -193,6 +195,35 @@ type Times struct {
 	Timeout time.Duration
 }
 
+// PassiveOS is an OS family guessed from the SYN-ACKs and resets a port
+// scan received: initial TTL, window, options, DF, IP ID. It is a guess,
+// marked as passive wherever it is shown, and unrelated to -O's matches.
+type PassiveOS struct {
+	// Family is "linux", "windows", "bsd" (the BSDs and macOS),
+	// "embedded" (small embedded stacks and network devices) or
+	// "unknown"; Name says it for people ("BSD/macOS").
+	Family string
+	Name   string
+	// Confidence is 0 to 100; 0 when the family is unknown.
+	Confidence int
+	// Evidence lists what the replies showed, in words ("TTL 64",
+	// "window 64240 (44 segments of 1460)", "DF", "IP ID zero").
+	Evidence []string
+}
+
+// String is the guess in one line: "Linux (confidence 95%): TTL 64,
+// window 64240 (44 segments of 1460), DF, IP ID zero".
+func (p *PassiveOS) String() string {
+	s := p.Name
+	if p.Family != "unknown" {
+		s += " (confidence " + strconv.Itoa(p.Confidence) + "%)"
+	}
+	if len(p.Evidence) > 0 {
+		s += ": " + strings.Join(p.Evidence, ", ")
+	}
+	return s
+}
+
 // Host is everything learned about one target address.
 type Host struct {
 	Addr      netip.Addr
@@ -212,6 +243,40 @@ type Host struct {
 	Extra   []ExtraPorts
 	Latency time.Duration // the first RTT measured, as "Host is up (0.00020s latency)"
 	Times   Times
+	// OSPassive is the OS family guessed from the replies the port scan
+	// received anyway (no extra packets); nil when it kept none.
+	OSPassive *PassiveOS
+	// Trace is the route to the host (--traceroute); nil when not traced.
+	Trace *Trace
+	// OS is what active OS detection (-O) learned; nil when it did not run
+	// on this host.
+	OS *OSResult
+}
+
+// Trace is the route to a host as --traceroute found it: the hops in TTL
+// order, the host itself last when it answered.
+type Trace struct {
+	// Protocol and Port are the probe that was sent with growing TTLs: a
+	// TCP SYN or a UDP datagram to Port, or, when Protocol is zero, an
+	// ICMP (ICMPv6) echo request.
+	Protocol Protocol
+	Port     uint16
+	// Hops has one entry per TTL from 1: a hop that never answered has
+	// no address.
+	Hops []Hop
+	// Shared is how many of the first hops are those of the trace of
+	// SameAs, traced once for both, as Nmap says "Hops 1-3 are the same as
+	// for 198.18.0.3"; 0 when none are.
+	Shared int
+	SameAs netip.Addr
+}
+
+// Hop is one TTL of a trace.
+type Hop struct {
+	TTL  uint8
+	Addr netip.Addr // invalid when nothing answered at this TTL
+	RTT  time.Duration
+	Host string // the name of Addr by reverse DNS, when names are looked up
 }
 
 // ScanInfo describes one scan technique of a run over one protocol.

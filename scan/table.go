@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/picket-scanner/picket/osfp"
 )
 
 // Table is what one technique learned about a group of hosts: an outcome
@@ -24,6 +26,10 @@ type Table struct {
 	RTT []HostRTT
 	// TimedOut marks hosts that --host-timeout ended.
 	TimedOut []bool
+	// Passive holds, per host, the first few SYN-ACKs and resets the
+	// scan received, in arrival order, for the passive OS guess
+	// (osfp.Passive); nil when the engine keeps none.
+	Passive [][]osfp.Sample
 }
 
 // HostRTT is one host's round-trip estimate, as Nmap's <times> element.

@@ -24,6 +24,9 @@ type Options struct {
 	VersionTrace     bool // --version-trace
 	AllPorts         bool // --allports: probe printer ports 9100-9107 too
 	OS               bool // -O
+	OSScanLimit      bool // --osscan-limit
+	OSScanGuess      bool // --osscan-guess, --fuzzy
+	MaxOSTries       int  // --max-os-tries; 0 means Nmap's default
 	Scripts          bool // -sC
 	Aggressive       bool // -A
 	Traceroute       bool
@@ -198,6 +201,9 @@ var scanOptions = []option{
 	boolOpt([]string{"--version-trace"}, func(o *Options) { o.VersionTrace = true }),
 	boolOpt([]string{"--allports"}, func(o *Options) { o.AllPorts = true }),
 	boolOpt([]string{"-O"}, func(o *Options) { o.OS = true }),
+	boolOpt([]string{"--osscan-limit"}, func(o *Options) { o.OSScanLimit = true }),
+	boolOpt([]string{"--osscan-guess", "--fuzzy"}, func(o *Options) { o.OSScanGuess = true }),
+	intOpt([]string{"--max-os-tries"}, 1, 50, func(o *Options, v int) { o.MaxOSTries = v }),
 	boolOpt([]string{"-A"}, func(o *Options) { o.Aggressive = true }),
 	boolOpt([]string{"--traceroute"}, func(o *Options) { o.Traceroute = true }),
 

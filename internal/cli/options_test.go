@@ -52,6 +52,11 @@ func TestParseOptions(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
+		{"os detection", "-O --osscan-limit --fuzzy --max-os-tries 3 x", func(t *testing.T, o *Options) {
+			if !o.OS || !o.OSScanLimit || !o.OSScanGuess || o.MaxOSTries != 3 {
+				t.Errorf("%+v", o)
+			}
+		}},
 		{"shard and seed", "--shard 2/4 --seed 0x2a x", func(t *testing.T, o *Options) {
 			if o.Shard != 2 || o.Shards != 4 || o.Seed != 42 || !o.SeedSet {
 				t.Errorf("%+v", o)

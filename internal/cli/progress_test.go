@@ -32,3 +32,19 @@ func TestProgressLines(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressLinesLimited(t *testing.T) {
+	var hp job.Progress
+	var sp scan.Progress
+	hp.HostsTotal.Store(8)
+	hp.GroupHosts.Store(8)
+	sp.Start(scan.UDP, 800)
+	sp.Limited.Store(8)
+	start := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	got := progressLines(start.Add(10*time.Second), start, &hp, &sp)
+	for _, want := range []string{"undergoing UDP Scan", "8 host(s) limit their ICMP errors"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress lines\n%s\nlack %q", got, want)
+		}
+	}
+}

@@ -5,32 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/picket-scanner/picket/job"
 	"github.com/picket-scanner/picket/netio"
-	"github.com/picket-scanner/picket/output"
-	"github.com/picket-scanner/picket/output/grepable"
-	"github.com/picket-scanner/picket/output/jsonl"
-	"github.com/picket-scanner/picket/output/nmapxml"
-	"github.com/picket-scanner/picket/output/normal"
 	"github.com/picket-scanner/picket/payload"
 	"github.com/picket-scanner/picket/ports"
 	"github.com/picket-scanner/picket/result"
 	"github.com/picket-scanner/picket/scan"
 	"github.com/picket-scanner/picket/scan/connect"
+	"github.com/picket-scanner/picket/scan/osdetect"
 	"github.com/picket-scanner/picket/scan/raw"
+	"github.com/picket-scanner/picket/scan/trace"
 	"github.com/picket-scanner/picket/service"
 	"github.com/picket-scanner/picket/service/all"
-	"github.com/picket-scanner/picket/target"
+	"github.com/picket-scanner/picket/service/udp"
 	"github.com/picket-scanner/picket/timing"
 )
 
@@ -113,11 +107,22 @@ func runScan(ctx context.Context, args []string, e *env) error {
 	if p.versions != nil {
 		// A nil *Detector in the interface would not read as "none".
 		cfg.Versions = p.versions
+	}
+	if p.udpVersions != nil {
+		cfg.UDPVersions = p.udpVersions
+	}
+	if p.versions != nil || p.udpVersions != nil {
 		if o.VersionTrace {
 			cfg.VersionTrace = func(a netip.AddrPort, id service.Identified) {
 				fmt.Fprintf(e.stderr, "Service scan: %s: %s\n", a, traceLine(id))
 			}
 		}
+	}
+	if p.trace != nil {
+		cfg.Trace = p.trace
+	}
+	if p.os != nil {
+		cfg.OS = p.os
 	}
 	_, runErr := job.Run(ctx, cfg)
 	if stopProgress != nil {
@@ -139,9 +144,13 @@ type scanPlan struct {
 	scanInfo []result.ScanInfo
 	progress *scan.Progress
 	versions *service.Detector
-	hosts    job.Progress
-	names    *ports.Table
-	closers  []func() error
+	trace    *trace.Tracer      // --traceroute
+	os       *osdetect.Detector // -O
+	// udpVersions identifies UDP services (-sV with -sU).
+	udpVersions *udp.Identifier
+	hosts       job.Progress
+	names       *ports.Table
+	closers     []func() error
 }
 
 func (p *scanPlan) close() {
@@ -199,8 +208,16 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 			}
 		}
 	}
-	if o.OS || o.Scripts || o.Aggressive || o.Traceroute {
-		return nil, usagef("-O, -sC, -A and --traceroute are not available yet in this version of picket")
+	if o.Aggressive {
+		// -A is -O -sV -sC --traceroute, as in Nmap; picket has no
+		// scripts yet, so its -sC part runs none.
+		o.OS, o.Version, o.Traceroute = true, true, true
+		if o.Verbose > 0 {
+			fmt.Fprintln(e.stderr, "Note: -A includes -sC, and picket has no scripts yet: none run.")
+		}
+	}
+	if o.Scripts {
+		return nil, usagef("-sC is not available yet in this version of picket: it has no scripts")
 	}
 	if o.Version {
 		var err error
@@ -212,6 +229,17 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 	params, err := timingParams(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Traceroute && !o.ListOnly {
+		if p.trace, err = tracer(o, params, rawErr); err != nil {
+			return nil, err
+		}
+		p.closers = append(p.closers, p.trace.Close)
+	}
+	if o.OS && !o.ListOnly {
+		if p.os, err = osDetector(o, params, rawErr, e); err != nil {
+			return nil, err
+		}
 	}
 	table, err := servicesTable(o)
 	if err != nil {
@@ -263,6 +291,13 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		cfg.Technique = scan.UDP
 		if cfg.Payloads, err = payloadTable(o); err != nil {
 			return nil, err
+		}
+		if o.Version {
+			intensity := o.VersionIntensity
+			if intensity < 0 {
+				intensity = 7
+			}
+			p.udpVersions = &udp.Identifier{Payloads: cfg.Payloads, Intensity: intensity}
 		}
 		if o.Verbose > 0 {
 			cfg.OnLimited = func(addr netip.Addr, perSecond float64) {
@@ -532,247 +567,4 @@ func payloadTable(o *Options) (*payload.Table, error) {
 		return nil, fmt.Errorf("--datadir: %w", err)
 	}
 	return payload.NewTable(append(slices.Clone(payload.All()), theirs...)), nil
-}
-
-func buildTargets(ctx context.Context, o *Options, e *env) (iter.Seq2[target.Target, error], uint64, error) {
-	fam := target.IPv4
-	if o.IPv6 {
-		fam = target.IPv6
-	}
-	resolver := resolverFor(o.DNSServers)
-	opts := target.Options{Family: fam, AllowLarge: o.AllowLargeScope, Resolver: resolver}
-	var excl []iter.Seq2[target.Spec, error]
-	for _, x := range o.Exclude {
-		excl = append(excl, target.ParseExclude(x, fam))
-	}
-	if o.ExcludeFile != "" {
-		f, err := os.Open(o.ExcludeFile)
-		if err != nil {
-			return nil, 0, fmt.Errorf("--excludefile: %w", err)
-		}
-		defer f.Close()
-		excl = append(excl, target.ReadList(f, fam))
-	}
-	if len(excl) > 0 {
-		x, err := target.NewExclusions(ctx, chain(excl...), opts)
-		if err != nil {
-			return nil, 0, err
-		}
-		opts.Exclude = x
-	}
-	specs := []iter.Seq2[target.Spec, error]{target.ParseArgs(o.Targets, fam)}
-	if o.InputList != "" {
-		var r io.Reader = e.stdin
-		if o.InputList != "-" {
-			f, err := os.Open(o.InputList)
-			if err != nil {
-				return nil, 0, fmt.Errorf("-iL: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		specs = append(specs, target.ReadList(r, fam))
-	}
-	space, err := target.Build(ctx, chain(specs...), opts)
-	if err != nil {
-		if errors.Is(err, target.ErrLargeScope) {
-			return nil, 0, usagef("%v", err)
-		}
-		return nil, 0, err
-	}
-	for _, w := range space.Warnings() {
-		fmt.Fprintf(e.stderr, "WARNING: %v\n", w)
-	}
-	n, _ := space.Len()
-	if o.resume != nil {
-		n -= min(n, uint64(len(o.resume.done)))
-	}
-	return func(yield func(target.Target, error) bool) {
-		for t := range space.All() {
-			if o.resume != nil && o.resume.done[t.Addr] {
-				continue
-			}
-			if !yield(t, nil) {
-				return
-			}
-		}
-	}, n, nil
-}
-
-func chain[T any](seqs ...iter.Seq2[T, error]) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for _, s := range seqs {
-			for v, err := range s {
-				if !yield(v, err) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// namer is the reverse-DNS resolver, or nil with -n.
-func namer(o *Options) job.Namer {
-	if o.NoResolve {
-		return nil
-	}
-	return resolverFor(o.DNSServers)
-}
-
-// resolverFor returns the system resolver, or one that asks the given DNS
-// servers (--dns-servers) in turn.
-func resolverFor(servers []string) *net.Resolver {
-	if len(servers) == 0 {
-		return net.DefaultResolver
-	}
-	var next atomic.Uint64
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		s := servers[(next.Add(1)-1)%uint64(len(servers))]
-		if _, _, err := net.SplitHostPort(s); err != nil {
-			s = net.JoinHostPort(s, "53")
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, s)
-	}}
-}
-
-// openOutputs opens the terminal report and every -o file. Standard output
-// carries the terminal report unless a format was sent there with "-".
-func openOutputs(o *Options, e *env) (job.Sink, func() error, error) {
-	opts := output.Options{Open: o.Open, Reason: o.Reason}
-	if !o.NoStylesheet {
-		opts.Stylesheet = o.Stylesheet
-	}
-	var files []*os.File
-	var writers []output.Writer
-	toStdout := false
-	open := func(name string, mk func(io.Writer, output.Options) output.Writer) error {
-		if name == "" {
-			return nil
-		}
-		if name == "-" {
-			toStdout = true
-			writers = append(writers, mk(e.stdout, opts))
-			return nil
-		}
-		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-		skipHeader := false
-		if o.AppendOutput || o.resume != nil {
-			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
-		}
-		if o.resume != nil {
-			var err error
-			if skipHeader, err = reopenForResume(name); err != nil {
-				return fmt.Errorf("output: %w", err)
-			}
-		}
-		f, err := os.OpenFile(name, flags, 0o644)
-		if err != nil {
-			return fmt.Errorf("output: %w", err)
-		}
-		files = append(files, f)
-		var w io.Writer = f
-		if skipHeader {
-			w = &skipFirst{w: f}
-		}
-		writers = append(writers, mk(w, opts))
-		return nil
-	}
-	outs := []struct {
-		name string
-		mk   func(io.Writer, output.Options) output.Writer
-	}{{o.Normal, normal.NewFile}, {o.XML, nmapxml.New}, {o.Grepable, grepable.New}, {o.JSON, jsonl.New}}
-	if o.AllFormats != "" {
-		n, x, g := output.AllNames(o.AllFormats)
-		outs = append(outs, struct {
-			name string
-			mk   func(io.Writer, output.Options) output.Writer
-		}{n, normal.NewFile}, struct {
-			name string
-			mk   func(io.Writer, output.Options) output.Writer
-		}{x, nmapxml.New}, struct {
-			name string
-			mk   func(io.Writer, output.Options) output.Writer
-		}{g, grepable.New})
-	}
-	closeAll := func() error {
-		var errs []error
-		for _, f := range files {
-			if err := f.Close(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return errors.Join(errs...)
-	}
-	for _, out := range outs {
-		if err := open(out.name, out.mk); err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-	}
-	if !toStdout {
-		writers = append([]output.Writer{normal.NewTerminal(e.stdout, opts)}, writers...)
-	}
-	return output.Multi(writers...), closeAll, nil
-}
-
-// startProgress prints Nmap's progress lines on stderr every interval (2s
-// by default) until stopped: hosts done, the scan under way, how much of
-// the run is done, the send rate, and when it should end. The estimate
-// counts a host group as done in proportion to its probes resolved, and
-// comes from the pace so far, so it stays honest through the slow tail of
-// retransmissions.
-func startProgress(w io.Writer, p *scanPlan, every time.Duration) func() {
-	if every <= 0 {
-		every = 2 * time.Second
-	}
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	start := time.Now()
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case now := <-t.C:
-				fmt.Fprint(w, progressLines(now, start, &p.hosts, p.progress))
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
-}
-
-func progressLines(now, start time.Time, hp *job.Progress, sp *scan.Progress) string {
-	elapsed := now.Sub(start)
-	done, up, total, group := hp.HostsDone.Load(), hp.HostsUp.Load(), hp.HostsTotal.Load(), hp.GroupHosts.Load()
-	tech := scan.Technique(sp.Technique.Load())
-	lines := fmt.Sprintf("Stats: %s elapsed; %d hosts completed (%d up), %d undergoing %s\n",
-		clock(elapsed), done, up, min(group, total-min(done, total)), tech.Title())
-	frac := 0.0
-	if n := sp.Total.Load(); n > 0 {
-		frac = float64(sp.Resolved.Load()) / float64(n)
-	}
-	if total == 0 {
-		return lines
-	}
-	pct := (float64(done) + frac*float64(min(group, total-min(done, total)))) / float64(total)
-	lines += fmt.Sprintf("%s Timing: About %.2f%% done", tech.Title(), 100*pct)
-	if pct > 0.001 {
-		left := time.Duration(float64(elapsed) * (1 - pct) / pct)
-		lines += fmt.Sprintf("; ETC: %s (%s remaining)", now.Add(left).Format("15:04"), clock(left))
-	}
-	lines += fmt.Sprintf("; %d probes sent", sp.Sent.Load())
-	if r := sp.Rate.Load(); r > 0 {
-		lines += fmt.Sprintf(" at %d/s", r)
-	}
-	return lines + "\n"
-}
-
-// clock formats a duration as Nmap does: h:mm:ss.
-func clock(d time.Duration) string {
-	s := int(d.Round(time.Second).Seconds())
-	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 }

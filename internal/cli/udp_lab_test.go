@@ -192,3 +192,125 @@ func TestUDPScanLossyWAN(t *testing.T) {
 		t.Errorf("the link lost nothing (%+v): the test did not test loss", st)
 	}
 }
+
+// TestUDPVersions runs -sU -sV against the lab's real UDP servers: BIND,
+// net-snmp and NTPsec must be named with the product, and the version
+// where the wire carries it, as dpkg has it; an echo server is open but
+// unnamed, a silent socket stays open|filtered, a closed port closed.
+func TestUDPVersions(t *testing.T) {
+	lab.Require(t)
+	t.Parallel()
+	l := lab.Start(t, lab.Config{})
+	tg := l.Targets[0]
+	ds, err := tg.StartDaemons(t.Context(), lab.DaemonBind9, lab.DaemonSNMPD, lab.DaemonNTPsec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind, ntpsec := ds[0], ds[2]
+	if _, err := tg.ServeUDP(7000, lab.UDPEcho()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.ServeUDP(7001, func([]byte, netip.AddrPort) []byte { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	js := filepath.Join(t.TempDir(), "out.jsonl")
+	picket(t, l, "-sU", "-sV", "-p", "53,123,161,7000,7001,40000", "-n", "-Pn", "-T4", "-oJ", js, tg.Addr.String())
+	data, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type port struct {
+		Port    int    `json:"port"`
+		State   string `json:"state"`
+		Reason  string `json:"reason"`
+		Service struct {
+			Name    string `json:"name"`
+			Product string `json:"product"`
+			Version string `json:"version"`
+		} `json:"service"`
+	}
+	got := map[int]port{}
+	for line := range strings.Lines(string(data)) {
+		var h struct {
+			Type  string `json:"type"`
+			Ports []port `json:"ports"`
+		}
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range h.Ports {
+			got[p.Port] = p
+		}
+	}
+	_, bindVersion, _ := strings.Cut(bind.Version, ":")
+	want := map[int][5]string{ // state, reason, name, product, version
+		53:    {"open", "udp-response", "domain", "ISC BIND", bindVersion},
+		123:   {"open", "udp-response", "ntp", "NTPsec", ntpsec.Upstream()},
+		161:   {"open", "udp-response", "snmp", "net-snmp", ""},
+		7000:  {"open", "udp-response", "", "", ""},
+		7001:  {"open|filtered", "no-response", "", "", ""},
+		40000: {"closed", "port-unreach", "", "", ""},
+	}
+	for n, w := range want {
+		p := got[n]
+		g := [5]string{p.State, p.Reason, p.Service.Name, p.Service.Product, p.Service.Version}
+		if w[2] == "" {
+			g[2] = "" // the table's name for the port, not detection's
+		}
+		if g != w {
+			t.Errorf("udp %d: %q, want %q", n, g, w)
+		}
+	}
+}
+
+// TestUDPScanManyHosts scans four targets at once, each behind its own
+// link and its own ICMP limiter: the run must cost about what one target
+// costs, not four times as much.
+func TestUDPScanManyHosts(t *testing.T) {
+	lab.Require(t)
+	t.Parallel()
+	const hosts, closed = 4, 30
+	l := lab.Start(t, lab.Config{Targets: make([]lab.TargetConfig, hosts)})
+	var addrs []string
+	for _, tg := range l.Targets {
+		if _, err := tg.ServeUDP(53, lab.UDPEcho()); err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, tg.Addr.String())
+	}
+	js := filepath.Join(t.TempDir(), "out.jsonl")
+	start := time.Now()
+	picket(t, l, append([]string{"-sU", "-p", fmt.Sprintf("53,20000-%d", 20000+closed-1), "-T4", "-n", "-Pn", "-oJ", js}, addrs...)...)
+	took := time.Since(start)
+	data, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for line := range strings.Lines(string(data)) {
+		var h udpHost
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != "host" {
+			continue
+		}
+		seen++
+		got := map[string]int{}
+		for _, p := range h.Ports {
+			got[p.State+"/"+p.Reason]++
+		}
+		for _, e := range h.ExtraPorts {
+			got[e.State+"/"+e.Reasons[0].Reason] += e.Count
+		}
+		if got["open/udp-response"] != 1 || got["closed/port-unreach"] != closed || len(got) != 2 {
+			t.Errorf("%s: %v, want 1 open and %d closed", h.Addr, got, closed)
+		}
+	}
+	if seen != hosts {
+		t.Errorf("%d hosts reported, want %d", seen, hosts)
+	}
+	if floor := (closed - 6) * time.Second; took > floor*13/10 {
+		t.Errorf("%d hosts took %v: more than 1.3 times one host's floor of %v", hosts, took, floor)
+	}
+}

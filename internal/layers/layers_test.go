@@ -41,6 +41,10 @@ var allowed = map[string]bool{
 	"service/httpproxy service/http":        true,
 	"service/rdp service/tls":               true,
 	"internal/lab/persona internal/lab/wan": true,
+	// OS detection reuses the raw engine's socket filter and ARP.
+	"scan/osdetect scan/raw": true,
+	// Traceroute resolves next hops with the raw engine's ARP.
+	"scan/trace scan/raw": true,
 }
 
 func levelOf(rel string) (int, bool) {

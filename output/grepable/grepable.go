@@ -103,7 +103,30 @@ func (f *format) AppendHost(b []byte, h *result.Host) []byte {
 		top := slices.MaxFunc(extra, func(a, b result.ExtraPorts) int { return cmp.Compare(a.Count, b.Count) })
 		b = fmt.Appendf(b, "\tIgnored State: %s (%d)", top.State, top.Count)
 	}
+	b = appendOS(b, h.OS)
 	return append(b, '\n')
+}
+
+// appendOS adds Nmap's OS fields: the exact matches, the TCP sequence
+// index and the IP ID sequence class.
+func appendOS(b []byte, o *result.OSResult) []byte {
+	if o == nil {
+		return b
+	}
+	if o.Exact && len(o.Matches) > 0 {
+		names := make([]string, len(o.Matches))
+		for i, m := range o.Matches {
+			names[i] = field(m.Name)
+		}
+		b = fmt.Appendf(b, "\tOS: %s", strings.Join(names, " | "))
+	}
+	if o.TCPSequence.Difficulty != "" {
+		b = fmt.Appendf(b, "\tSeq Index: %d", o.TCPSequence.Index)
+	}
+	if o.IPIDSequence.Class != "" {
+		b = fmt.Appendf(b, "\tIP ID Seq: %s", o.IPIDSequence.Class)
+	}
+	return b
 }
 
 func (f *format) AppendEnd(b []byte, run *result.Run) []byte {

@@ -82,6 +82,9 @@ type host struct {
 	Times      *times       `json:"times,omitempty"`
 	Ports      []port       `json:"ports"`
 	ExtraPorts []extraPorts `json:"extra_ports"`
+	Trace      *trace       `json:"trace,omitempty"`
+	OSPassive  *osPassive   `json:"os_passive,omitempty"`
+	OS         *osResult    `json:"os,omitempty"`
 }
 
 type hostname struct {
@@ -220,6 +223,9 @@ func (f *format) AppendHost(b []byte, h *result.Host) []byte {
 		}
 		rec.ExtraPorts = append(rec.ExtraPorts, ep)
 	}
+	rec.Trace = toTrace(h)
+	rec.OSPassive = toOSPassive(h)
+	rec.OS = toOS(h)
 	return appendRecord(b, rec)
 }
 

@@ -21,6 +21,11 @@
 // JSON. The DTD allows it, nmap.xsl shows it as post-scan script output,
 // python-libnmap ignores it, and ndiff lists its changes under
 // "Post-scan script results" without counting them as a difference.
+//
+// The passive OS guess goes into a <hostscript> holding a script with id
+// "picket-os-passive", in the same manner: Nmap's <os> element is for the
+// matches of active detection, and holds nothing a guess from the scan's
+// own replies could honestly fill.
 package nmapxml
 
 import (
@@ -145,6 +150,9 @@ func (f *format) AppendHost(b []byte, h *result.Host) []byte {
 	if h.State == result.HostUp {
 		b = appendPorts(b, h, f.opts.Open)
 	}
+	b = appendOS(b, h)
+	b = appendPassiveOS(b, h)
+	b = appendTrace(b, h)
 	if h.Times != (result.Times{}) {
 		b = append(b, "<times"...)
 		b = attr(b, "srtt", micros(h.Times.SRTT))

@@ -143,10 +143,13 @@ func (f *format) appendHost(b []byte, h *result.Host) []byte {
 		}
 		b = fmt.Appendf(b, "MAC Address: %s (%s)\n", output.MAC(h.MAC), vendor)
 	}
+	b = appendPassiveOS(b, h)
+	b = appendOS(b, h, f.verbose)
 	b = appendServiceInfo(b, ports)
 	if section {
 		b = append(b, '\n')
 	}
+	b = appendTrace(b, h)
 	return b
 }
 

@@ -98,6 +98,7 @@ type engine struct {
 	hostRTT  []timing.RTT
 	firstRTT []time.Duration
 	from     map[int]netip.Addr
+	passive  []passiveSlot // per host; nil when no TCP probe is sent
 	stop     atomic.Bool
 }
 
@@ -195,6 +196,9 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 	e.patientHits = make([]atomic.Int32, len(targets))
 	e.lastErr = make([]atomic.Int64, len(targets))
 	e.firstRTT = make([]time.Duration, len(targets))
+	if slices.ContainsFunc(e.kinds, isTCP) {
+		e.passive = make([]passiveSlot, len(targets))
+	}
 	e.timeout.Store(int64(e.tm.InitialRTT))
 	e.tmpl = make([][2]*packet.Template, len(e.kinds))
 	for k, t := range e.kinds {
@@ -269,7 +273,7 @@ func (e *engine) template(t scan.Technique, sport uint16, src, dst netip.Addr) (
 			tcp.Flags = packet.FlagSYN
 			// As Nmap's SYN probe: one option, MSS 1460, which every
 			// stack accepts and which looks like an ordinary connection
-			// attempt.
+			// attempt. synOffer tells the passive OS guess so.
 			tcp.Options.Raw = []byte{2, 4, 0x05, 0xb4}
 		case scan.ACK:
 			tcp.Flags = packet.FlagACK
@@ -340,7 +344,9 @@ func (e *engine) units(t time.Time) uint32 {
 func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 	e.start = e.now()
 	var st scan.Stats
-	e.cfg.Progress.Start(e.cfg.Technique, e.n)
+	if !e.cfg.sharedProgress {
+		e.cfg.Progress.Start(e.cfg.Technique, e.n)
+	}
 	e.cfg.Conn.SetReadDeadline(time.Time{})
 	var wg sync.WaitGroup
 	wg.Go(e.receive)
@@ -376,7 +382,8 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 		}
 	}
 
-	if err == nil && e.cfg.Technique == scan.UDP {
+	if err == nil && e.cfg.Technique == scan.UDP && e.tm.MaxRetries > 0 {
+		// The rounds retransmit: --max-retries 0 asks for none.
 		var sent uint64
 		sent, err = e.pace(ctx)
 		st.Sent += sent
@@ -398,7 +405,8 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 		st.KernelDrops = ks.Dropped
 	}
 	if p := e.cfg.Progress; p != nil {
-		p.Resolved.Store(e.n)
+		// What was not answered is given up on now.
+		p.Resolved.Add(e.n - st.Answered)
 	}
 	return tab, st, err
 }
@@ -768,6 +776,7 @@ func (e *engine) table() *scan.Table {
 	if len(e.from) > 0 {
 		tab.ReplyFrom = e.from
 	}
+	tab.Passive = e.passiveSamples()
 	return tab
 }
 

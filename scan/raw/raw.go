@@ -128,6 +128,10 @@ type Config struct {
 	OnLimited func(target netip.Addr, perSecond float64)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// sharedProgress says a Scanner started Progress for several engines
+	// at once, each adding its own.
+	sharedProgress bool
 }
 
 // ErrNoSource is returned when no source address of a target's family is

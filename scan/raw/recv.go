@@ -54,6 +54,9 @@ func (e *engine) handle(d *packet.Decoded, frame []byte, now time.Time) {
 		if !ok {
 			return
 		}
+		if e.passive != nil {
+			e.passive[h].keep(d, o, e.kinds[k])
+		}
 		e.record(int(h), uint64(h)*e.nslots+uint64(si), o, d.IP.TTL, try, now)
 	case packet.TransportUDP:
 		// A datagram back from the probed port. UDP echoes nothing of the

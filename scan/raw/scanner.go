@@ -2,6 +2,7 @@ package raw
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/picket-scanner/picket/netio"
+	"github.com/picket-scanner/picket/osfp"
 	"github.com/picket-scanner/picket/packet"
 	"github.com/picket-scanner/picket/route"
 	"github.com/picket-scanner/picket/scan"
@@ -162,12 +164,24 @@ func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, o
 	if err != nil {
 		return nil, total, err
 	}
+	// Each interface has its own engine, and they run at once: hosts
+	// behind different links limit their answers each on its own, so
+	// scanning them one link after the other would add up their limits.
+	type part struct {
+		cfg     Config
+		targets []Target
+		rows    []int
+		sub     *scan.Table
+		st      scan.Stats
+		err     error
+	}
+	var parts []*part
+	probes := uint64(0)
 	for _, p := range plans {
 		if err := s.resolve(ctx, p); err != nil {
 			return nil, total, err
 		}
-		var targets []Target
-		var rows []int
+		pt := &part{}
 		var unreachable []int
 		for _, i := range p.hosts {
 			mac, ok := s.macs[p.nextHop[i]]
@@ -177,28 +191,38 @@ func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, o
 				unreachable = append(unreachable, i)
 				continue
 			}
-			targets = append(targets, Target{Addr: hosts[i], NextHop: mac})
-			rows = append(rows, i)
+			pt.targets = append(pt.targets, Target{Addr: hosts[i], NextHop: mac})
+			pt.rows = append(pt.rows, i)
 		}
 		total.NoReply += uint64(len(unreachable) * len(ports))
-		if len(targets) == 0 {
+		if len(pt.targets) == 0 {
 			continue
 		}
-		cfg := s.cfg
-		cfg.Conn, cfg.SrcMAC, cfg.Src4, cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
+		pt.cfg = s.cfg
+		pt.cfg.Conn, pt.cfg.SrcMAC, pt.cfg.Src4, pt.cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
+		pt.cfg.sharedProgress = true
 		if onOpen != nil {
-			cfg.OnOpen = func(j int, port uint16) { onOpen(rows[j], port) }
+			rows := pt.rows
+			pt.cfg.OnOpen = func(j int, port uint16) { onOpen(rows[j], port) }
 		}
-		sub, st, err := Probe(ctx, cfg, targets, slots)
-		mergeStats(&total, st)
-		if sub != nil {
-			copyRows(tab, sub, rows)
-		}
-		if err != nil {
-			return tab, total, err
-		}
+		probes += uint64(len(pt.targets)) * uint64(len(slots))
+		parts = append(parts, pt)
 	}
-	return tab, total, nil
+	s.cfg.Progress.Start(s.cfg.Technique, probes)
+	var wg sync.WaitGroup
+	for _, pt := range parts {
+		wg.Go(func() { pt.sub, pt.st, pt.err = Probe(ctx, pt.cfg, pt.targets, slots) })
+	}
+	wg.Wait()
+	var errs []error
+	for _, pt := range parts {
+		mergeStats(&total, pt.st)
+		if pt.sub != nil {
+			copyRows(tab, pt.sub, pt.rows)
+		}
+		errs = append(errs, pt.err)
+	}
+	return tab, total, errors.Join(errs...)
 }
 
 func mergeStats(dst *scan.Stats, s scan.Stats) {
@@ -221,6 +245,12 @@ func copyRows(tab, sub *scan.Table, rows []int) {
 		copy(tab.TTL[i*n:(i+1)*n], sub.TTL[j*n:(j+1)*n])
 		tab.RTT[i] = sub.RTT[j]
 		tab.TimedOut[i] = sub.TimedOut[j]
+		if sub.Passive != nil {
+			if tab.Passive == nil {
+				tab.Passive = make([][]osfp.Sample, len(tab.Hosts))
+			}
+			tab.Passive[i] = sub.Passive[j]
+		}
 		if a, ok := sub.ReplyFrom[j]; ok {
 			if tab.ReplyFrom == nil {
 				tab.ReplyFrom = map[int]netip.Addr{}
