@@ -59,6 +59,11 @@ func TestParse(t *testing.T) {
 								t.Errorf("bad port entry %q", e)
 							}
 						}
+					case "OS", "Seq Index", "IP ID Seq":
+						// -O's fields, as Nmap writes them.
+						if value == "" {
+							t.Errorf("empty %s field", label)
+						}
 					case "Ignored State":
 						if !regexp.MustCompile(`^[a-z|]+ \(\d+\)$`).MatchString(value) {
 							t.Errorf("bad Ignored State %q", value)
