@@ -612,20 +612,24 @@ func TestResume(t *testing.T) {
 	}
 }
 
-// TestICMPRateLimit scans a target that keeps Linux's default limit on the
-// ICMP errors it sends (a burst of six, then one a second): every port of
-// a rejected block must still get its true reason, not "no-response".
+// TestICMPRateLimit scans targets that keep Linux's default limit on the
+// ICMP errors they send (a burst of six, then one a second): every port of
+// a rejected block must still get its true reason, not "no-response". Each
+// technique scans a target of its own: a scan that starts when another
+// has just emptied the limiter sees no error before the next token, and a
+// scan that ends sooner cannot tell the block from a dropped one.
 func TestICMPRateLimit(t *testing.T) {
-	l := lab.Start(t, lab.Config{})
-	tg := l.Targets[0]
-	if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
-		t.Fatal(err)
-	}
-	if err := tg.Firewall(
-		lab.Rule{Proto: "tcp", From: 1000, To: 1004, Action: lab.Drop},
-		lab.Rule{Proto: "tcp", From: 2000, To: 2014, Action: lab.RejectAdminProhibited},
-	); err != nil {
-		t.Fatal(err)
+	l := lab.Start(t, lab.Config{Targets: make([]lab.TargetConfig, 2)})
+	for _, tg := range l.Targets {
+		if _, err := tg.ServeTCP(22, lab.Silent()); err != nil {
+			t.Fatal(err)
+		}
+		if err := tg.Firewall(
+			lab.Rule{Proto: "tcp", From: 1000, To: 1004, Action: lab.Drop},
+			lab.Rule{Proto: "tcp", From: 2000, To: 2014, Action: lab.RejectAdminProhibited},
+		); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := truth{22: {"open", "syn-ack"}}
 	for p := 1000; p < 1005; p++ {
@@ -634,10 +638,10 @@ func TestICMPRateLimit(t *testing.T) {
 	for p := 2000; p < 2015; p++ {
 		want[p] = [2]string{"filtered", "admin-prohibited"}
 	}
-	for _, tech := range []string{"-sS", "-sT"} {
+	for i, tech := range []string{"-sS", "-sT"} {
 		t.Run(tech, func(t *testing.T) {
 			js := filepath.Join(t.TempDir(), "out.jsonl")
-			picket(t, l, tech, "-p", "1-3000", "-T4", "-n", "-Pn", "-oJ", js, tg.Addr.String())
+			picket(t, l, tech, "-p", "1-3000", "-T4", "-n", "-Pn", "-oJ", js, l.Targets[i].Addr.String())
 			hosts, _ := readJSONL(t, js)
 			if len(hosts) != 1 {
 				t.Fatalf("%d hosts", len(hosts))

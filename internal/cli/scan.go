@@ -274,6 +274,11 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 		HostTimeout: params.HostTimeout, ScanDelay: params.ScanDelay,
 	}
 	base := raw.Config{Timing: rt, Seed: o.Seed, Shard: o.Shard, Shards: o.Shards, InOrder: o.InOrder, Progress: p.progress, Interface: o.Interface}
+	if o.Verbose > 0 {
+		base.OnLimited = func(addr netip.Addr, perSecond float64) {
+			fmt.Fprintf(e.stderr, "Note: %s limits the ICMP errors it sends to about %.3g a second; probes to it are paced to that rate.\n", addr, perSecond)
+		}
+	}
 	for _, t := range techs {
 		p.scanInfo = append(p.scanInfo, result.ScanInfo{Type: t.Name(), Protocol: result.TCP, Ports: spec.TCP.String()})
 		if t == scan.Connect {
@@ -298,11 +303,6 @@ func plan(o *Options, e *env) (*scanPlan, error) {
 				intensity = 7
 			}
 			p.udpVersions = &udp.Identifier{Payloads: cfg.Payloads, Intensity: intensity}
-		}
-		if o.Verbose > 0 {
-			cfg.OnLimited = func(addr netip.Addr, perSecond float64) {
-				fmt.Fprintf(e.stderr, "Note: %s limits its ICMP port unreachables to about %.3g a second; UDP probes to it are paced to that rate.\n", addr, perSecond)
-			}
 		}
 		s := raw.NewScanner(cfg)
 		p.closers = append(p.closers, s.Close)

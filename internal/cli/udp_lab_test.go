@@ -152,7 +152,7 @@ func TestUDPScan(t *testing.T) {
 	took := time.Since(start)
 	u.check(t, base+".jsonl")
 	xmllint(t, base+".xml")
-	if !strings.Contains(out, "limits its ICMP port unreachables to about") {
+	if !strings.Contains(out, "limits the ICMP errors it sends to about") {
 		t.Errorf("-v did not say the host limits its errors:\n%s", out)
 	}
 	// 85 errors at one a second after a burst of six: the floor is 79 s.

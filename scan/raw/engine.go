@@ -382,7 +382,7 @@ func (e *engine) run(ctx context.Context) (*scan.Table, scan.Stats, error) {
 		}
 	}
 
-	if err == nil && e.cfg.Technique == scan.UDP && e.tm.MaxRetries > 0 {
+	if err == nil && e.cfg.portScan && e.tm.MaxRetries > 0 {
 		// The rounds retransmit: --max-retries 0 asks for none.
 		var sent uint64
 		sent, err = e.pace(ctx)
@@ -544,7 +544,7 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 	}
 	k, step = k+part*step, step*parts
 	allowed := e.allowedTries()
-	if e.cfg.Technique == scan.UDP {
+	if e.cfg.portScan {
 		// The paced rounds that follow use the try numbers above.
 		allowed = min(allowed, pacedTryBase)
 	}

@@ -132,6 +132,9 @@ type Config struct {
 	// sharedProgress says a Scanner started Progress for several engines
 	// at once, each adding its own.
 	sharedProgress bool
+	// portScan says the slots are a port scan's, whose silent probes go
+	// to the paced rounds; discovery's are only retried.
+	portScan bool
 }
 
 // ErrNoSource is returned when no source address of a target's family is
@@ -157,6 +160,7 @@ func Scan(ctx context.Context, cfg Config, targets []Target, ports []uint16) (*s
 	for i, p := range ports {
 		slots[i] = Slot{Technique: cfg.Technique, Port: p}
 	}
+	cfg.portScan = true
 	return probe(ctx, cfg, targets, slots)
 }
 

@@ -147,11 +147,11 @@ func (s *Scanner) ScanReporting(ctx context.Context, hosts []netip.Addr, ports [
 	for i, p := range ports {
 		slots[i] = Slot{Technique: s.cfg.Technique, Port: p}
 	}
-	return s.probe(ctx, hosts, slots, onOpen)
+	return s.probe(ctx, hosts, slots, onOpen, true)
 }
 
 // probe sends slots to hosts over whichever links reach them.
-func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, onOpen func(int, uint16)) (*scan.Table, scan.Stats, error) {
+func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, onOpen func(int, uint16), portScan bool) (*scan.Table, scan.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ports := make([]uint16, len(slots))
@@ -200,7 +200,7 @@ func (s *Scanner) probe(ctx context.Context, hosts []netip.Addr, slots []Slot, o
 		}
 		pt.cfg = s.cfg
 		pt.cfg.Conn, pt.cfg.SrcMAC, pt.cfg.Src4, pt.cfg.Src6 = p.link.Conn, p.link.SrcMAC, p.link.Src4, p.link.Src6
-		pt.cfg.sharedProgress = true
+		pt.cfg.sharedProgress, pt.cfg.portScan = true, portScan
 		if onOpen != nil {
 			rows := pt.rows
 			pt.cfg.OnOpen = func(j int, port uint16) { onOpen(rows[j], port) }
@@ -334,7 +334,7 @@ func (s *Scanner) Discover(ctx context.Context, hosts []netip.Addr, opt Discover
 	for j, i := range remote {
 		addrs[j] = hosts[i]
 	}
-	tab, _, err := s.probe(ctx, addrs, slots, nil)
+	tab, _, err := s.probe(ctx, addrs, slots, nil, false)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ func pacedEngine(t *testing.T, n int) (*engine, *paced, *time.Time) {
 		slots[i] = Slot{Technique: scan.UDP, Port: uint16(i + 1)}
 	}
 	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
-	e, err := newEngine(Config{Technique: scan.UDP, Src4: netip.MustParseAddr("198.18.0.1"), Seed: 1,
+	e, err := newEngine(Config{Technique: scan.UDP, portScan: true, Src4: netip.MustParseAddr("198.18.0.1"), Seed: 1,
 		Now: func() time.Time { return now }}, []Target{{Addr: netip.MustParseAddr("198.18.0.2")}}, slots)
 	if err != nil {
 		t.Fatal(err)
