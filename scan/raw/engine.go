@@ -33,7 +33,7 @@ const (
 	triesShift  = 4
 	triesMask   = 0xf0
 	ttlShift    = 8
-	patientBit  = 1 << 16 // the probe has had its patient try
+	pacedBit    = 1 << 16 // the probe is in the paced rounds
 	// The try number of the transmission that earned the answer: a UDP
 	// scan's paced rounds tell their answers apart by it.
 	answerShift = 20
@@ -86,12 +86,9 @@ type engine struct {
 	earned    [maxTries]atomic.Uint64 // first answers, by the try they answered
 	winAnswer atomic.Uint64           // first answers since the rate controller last looked
 
-	// Patient retries, per host: see patient.
-	icmpFirst   []atomic.Uint32 // probes first answered by an ICMP error
-	patientNext []atomic.Int64  // when the next patient try may go, ns since start
-	patientMiss []atomic.Int32  // patient tries since the last one answered
-	patientHits []atomic.Int32  // patient tries answered
-	lastErr     []atomic.Int64  // when the last ICMP error arrived, ns since start
+	// Per host, for the paced rounds (paced.go).
+	icmpFirst []atomic.Uint32 // probes first answered by an ICMP error
+	lastErr   []atomic.Int64  // when the last ICMP error arrived, ns since start
 
 	// Owned by the receiver until it stops.
 	rtt      timing.RTT
@@ -191,9 +188,6 @@ func newEngine(cfg Config, targets []Target, slots []Slot) (*engine, error) {
 		e.hostRTT[i] = timing.NewRTT(rc)
 	}
 	e.icmpFirst = make([]atomic.Uint32, len(targets))
-	e.patientNext = make([]atomic.Int64, len(targets))
-	e.patientMiss = make([]atomic.Int32, len(targets))
-	e.patientHits = make([]atomic.Int32, len(targets))
 	e.lastErr = make([]atomic.Int64, len(targets))
 	e.firstRTT = make([]time.Duration, len(targets))
 	if slices.ContainsFunc(e.kinds, isTCP) {
@@ -444,58 +438,6 @@ func (e *engine) sweepAll(ctx context.Context, pc *pacer) (sweepResult, error) {
 	return r, errors.Join(errs...)
 }
 
-// patientGap spaces the patient tries to one host: a little over the one
-// second in which a Linux host's ICMP error limiter earns a token.
-const patientGap = 1100 * time.Millisecond
-
-// patientMaxMiss ends a host's patient tries once this many in a row went
-// unanswered, and twice as many as were ever answered: what is left is
-// silent for good (dropped, not limited). A host whose limiter proved
-// itself gets a longer run of misses, since its dropped and its rejected
-// ports come in any order.
-const patientMaxMiss = 5
-
-type patientVerdict int
-
-const (
-	patientNo   patientVerdict = iota // give the probe up
-	patientWait                       // a patient try, but not yet
-	patientGo                         // a patient try now
-)
-
-// patient decides whether a probe that has spent its retries gets one more
-// try. Hosts limit the ICMP errors they send (Linux: a burst of six, then
-// one a second per destination), so a probe to a port that a firewall
-// rejects may go unanswered however often it is retried at the scan's
-// pace, and its port would be reported "no-response" where the truth is,
-// say, "admin-prohibited". When a host has answered with ICMP errors, but
-// with few enough of them that a limiter may have held the rest back,
-// each of its silent probes gets one more try, one a patientGap apart,
-// while such tries keep being answered.
-func (e *engine) patient(idx uint64, s uint32, now time.Time) patientVerdict {
-	h := idx / e.nslots
-	si := idx % e.nslots
-	if s&patientBit != 0 || int(s&triesMask>>triesShift) >= maxTries-1 || isICMP(e.slots[si].Technique) || e.paced(si) {
-		return patientNo
-	}
-	icmp := e.icmpFirst[h].Load()
-	elapsed := now.Sub(e.start).Seconds()
-	// More errors than a burst (six on Linux; a little more allowed) and
-	// twice one a second: this host is not holding errors back.
-	if icmp == 0 || float64(icmp) > 8+2*elapsed {
-		return patientNo
-	}
-	if miss := e.patientMiss[h].Load(); miss >= patientMaxMiss && miss >= 2*e.patientHits[h].Load() {
-		return patientNo
-	}
-	at := int64(now.Sub(e.start))
-	next := e.patientNext[h].Load()
-	if at < next || !e.patientNext[h].CompareAndSwap(next, at+int64(patientGap)) {
-		return patientWait
-	}
-	return patientGo
-}
-
 // sweepResult is what one sweep over the probes did and left.
 type sweepResult struct {
 	sent          uint64 // retransmissions included
@@ -597,18 +539,9 @@ func (e *engine) sweep(ctx context.Context, pc *pacer, part, parts uint64) (swee
 				continue
 			}
 			if tries >= allowed {
-				switch e.patient(idx, s, now) {
-				case patientNo:
-					continue // given up on: it rests on silence
-				case patientWait:
-					r.pending++
-					if due := e.units(e.start.Add(time.Duration(e.patientNext[idx/e.nslots].Load()))); nextDue == ^uint32(0) || int32(due-nextDue) < 0 {
-						nextDue = due
-					}
-					continue
-				}
-				e.state[idx].Or(patientBit)
-				e.patientMiss[idx/e.nslots].Add(1)
+				// Given up on: it rests on silence, unless the paced
+				// rounds take it up.
+				continue
 			}
 		}
 		if (r.sent+r.retransmitted)&1023 == 0 && e.hostTimedOut() {

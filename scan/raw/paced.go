@@ -122,7 +122,7 @@ func (e *engine) pacedHosts(now time.Time) []*paced {
 			if s&outcomeMask != 0 || !e.paced(idx%e.nslots) || int(s&triesMask>>triesShift) >= maxTries-1 {
 				continue
 			}
-			e.state[idx].Or(patientBit)
+			e.state[idx].Or(pacedBit)
 			p.pending = append(p.pending, idx)
 		}
 		if len(p.pending) > 0 {

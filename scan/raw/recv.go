@@ -161,15 +161,10 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 		if priority(o) <= priority(scan.Outcome(old&outcomeMask)) {
 			return
 		}
-		nw := old&(triesMask|patientBit) | uint32(o) | uint32(ttl)<<ttlShift | uint32(try)<<answerShift
+		nw := old&(triesMask|pacedBit) | uint32(o) | uint32(ttl)<<ttlShift | uint32(try)<<answerShift
 		if e.state[idx].CompareAndSwap(old, nw) {
 			break
 		}
-	}
-	if priority(o) == 1 {
-		// The error spent the host's limiter token: the next patient
-		// try waits for a new one.
-		e.holdPatience(h, now)
 	}
 	if old&outcomeMask == 0 {
 		if o == scan.SynAck && e.cfg.OnOpen != nil {
@@ -180,12 +175,9 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 		if priority(o) == 1 {
 			e.icmpFirst[h].Add(1)
 		}
-		if old&patientBit != 0 {
-			// Patient tries say the host limits its errors, not that
-			// every probe deserves more retries.
-			e.patientMiss[h].Store(0)
-			e.patientHits[h].Add(1)
-		} else {
+		if old&pacedBit == 0 {
+			// Answers to the paced rounds say the host limits its
+			// errors, not that every probe deserves more retries.
 			e.earned[try].Add(1)
 		}
 		if try > 0 {
@@ -207,16 +199,5 @@ func (e *engine) record(h int, idx uint64, o scan.Outcome, ttl uint8, try int, n
 		e.rtt.Sample(rtt)
 		e.timeout.Store(int64(e.rtt.Timeout()))
 		e.srtt.Store(int64(e.rtt.SRTT()))
-	}
-}
-
-// holdPatience moves host h's next patient try to a patientGap after now.
-func (e *engine) holdPatience(h int, now time.Time) {
-	at := int64(now.Sub(e.start) + patientGap)
-	for {
-		next := e.patientNext[h].Load()
-		if next >= at || e.patientNext[h].CompareAndSwap(next, at) {
-			return
-		}
 	}
 }
