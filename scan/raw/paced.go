@@ -86,9 +86,15 @@ type paced struct {
 	prev, prevCert []uint64
 	prevTry        int
 	idle           bool // the round went out when the host had earned a token
-	sentAt         time.Time
-	evalAt         time.Time
-	next           time.Time
+	// idleAt is when the last idle round went out. An error whose
+	// reply was lost spent a token unseen, so the rounds after it may
+	// look idle when the host has none: idle rounds come at most one a
+	// token's time apart, so such a loss costs a probe one false
+	// certification, not all it needs.
+	idleAt time.Time
+	sentAt time.Time
+	evalAt time.Time
+	next   time.Time
 
 	gap       time.Duration // the time the host takes to earn a token
 	answered  int           // errors to the rounds, after the first answered one
@@ -194,6 +200,9 @@ func (e *engine) pace(ctx context.Context) (sent uint64, err error) {
 			}
 			p.round = round
 			p.sentAt = now
+			if p.idle {
+				p.idleAt = now
+			}
 			p.first = false
 			p.wait = max(p.wait, timeout)
 			p.evalAt = now.Add(p.wait)
@@ -242,7 +251,7 @@ func (e *engine) nextRound(p *paced, now time.Time) []uint64 {
 		return e.state[idx].Load()&outcomeMask != 0 || p.cert[idx] >= p.need
 	})
 	last := time.Duration(e.lastErr[p.h].Load())
-	p.idle = now.Sub(e.start)-last >= p.gap
+	p.idle = now.Sub(e.start)-last >= p.gap && now.Sub(p.idleAt) >= p.gap
 	fresh := roundFresh
 	if p.idle || p.first {
 		// So does the first round: it spends whatever the host saved

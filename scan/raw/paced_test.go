@@ -43,6 +43,9 @@ func send(e *engine, p *paced, now time.Time) []uint64 {
 	}
 	p.first = false
 	p.round, p.sentAt = round, now
+	if p.idle {
+		p.idleAt = now
+	}
 	p.wait = max(p.wait, 100*time.Millisecond)
 	p.evalAt = now.Add(p.wait)
 	return round
@@ -181,5 +184,30 @@ func TestPacedLearnsTheRate(t *testing.T) {
 	}
 	if p.gap < 250*time.Millisecond || p.gap > 500*time.Millisecond {
 		t.Errorf("token gap %v, want between one and two tokens' time (250-500ms)", p.gap)
+	}
+}
+
+// TestPacedIdleRoundsSpaced: an error whose reply was lost spent a token
+// unseen, so the host may look idle when it is not. Idle rounds come a
+// token's time apart, so one lost reply costs one false certification.
+func TestPacedIdleRoundsSpaced(t *testing.T) {
+	e, p, now := pacedEngine(t, 10)
+	e.lastErr[0].Store(0)
+	*now = now.Add(2 * time.Second)
+	send(e, p, *now)
+	if !p.idle {
+		t.Fatal("the first round after a token's time without errors is not idle")
+	}
+	e.evaluate(p, now.Add(100*time.Millisecond))
+	*now = now.Add(200 * time.Millisecond)
+	send(e, p, *now)
+	if p.idle {
+		t.Error("a round 200 ms after an idle round is idle too: a lost reply would certify twice")
+	}
+	e.evaluate(p, now.Add(100*time.Millisecond))
+	*now = now.Add(p.gap)
+	send(e, p, *now)
+	if !p.idle {
+		t.Error("a round a token's time after the last idle one is not idle")
 	}
 }
