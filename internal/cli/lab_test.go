@@ -91,6 +91,7 @@ type jsonHost struct {
 	Addr  string `json:"addr"`
 	State string `json:"state"`
 	Ports []struct {
+		Protocol  string `json:"protocol"`
 		Port      int    `json:"port"`
 		State     string `json:"state"`
 		Reason    string `json:"reason"`

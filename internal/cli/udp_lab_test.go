@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -14,26 +13,6 @@ import (
 	"github.com/picket-scanner/picket/internal/lab"
 	"github.com/picket-scanner/picket/internal/lab/wan"
 )
-
-// udpHost is the part of a -oJ host record the UDP tests read.
-type udpHost struct {
-	Type  string `json:"type"`
-	Addr  string `json:"addr"`
-	Ports []struct {
-		Protocol string `json:"protocol"`
-		Port     int    `json:"port"`
-		State    string `json:"state"`
-		Reason   string `json:"reason"`
-	} `json:"ports"`
-	ExtraPorts []struct {
-		State   string `json:"state"`
-		Count   int    `json:"count"`
-		Reasons []struct {
-			Reason string `json:"reason"`
-			Count  int    `json:"count"`
-		} `json:"reasons"`
-	} `json:"extra_ports"`
-}
 
 // udpLab is a target with UDP ports of every kind behind Linux's default
 // ICMP limiter: BIND on 53, a Go echo server on 7000, a socket that never
@@ -88,23 +67,7 @@ func newUDPLab(t *testing.T, cfg lab.TargetConfig) *udpLab {
 // truth, counting folded ports by state and reason.
 func (u *udpLab) check(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var hosts []udpHost
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var h udpHost
-		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Type == "host" {
-			hosts = append(hosts, h)
-		}
-	}
+	hosts, _ := readJSONL(t, path)
 	if len(hosts) != 1 {
 		t.Fatalf("%d hosts reported", len(hosts))
 	}
@@ -269,8 +232,8 @@ func TestUDPVersions(t *testing.T) {
 func TestUDPScanManyHosts(t *testing.T) {
 	lab.Require(t)
 	t.Parallel()
-	const hosts, closed = 4, 30
-	l := lab.Start(t, lab.Config{Targets: make([]lab.TargetConfig, hosts)})
+	const nhosts, closed = 4, 30
+	l := lab.Start(t, lab.Config{Targets: make([]lab.TargetConfig, nhosts)})
 	var addrs []string
 	for _, tg := range l.Targets {
 		if _, err := tg.ServeUDP(53, lab.UDPEcho()); err != nil {
@@ -282,20 +245,8 @@ func TestUDPScanManyHosts(t *testing.T) {
 	start := time.Now()
 	picket(t, l, append([]string{"-sU", "-p", fmt.Sprintf("53,20000-%d", 20000+closed-1), "-T4", "-n", "-Pn", "-oJ", js}, addrs...)...)
 	took := time.Since(start)
-	data, err := os.ReadFile(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	for line := range strings.Lines(string(data)) {
-		var h udpHost
-		if err := json.Unmarshal([]byte(line), &h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Type != "host" {
-			continue
-		}
-		seen++
+	hosts, _ := readJSONL(t, js)
+	for _, h := range hosts {
 		got := map[string]int{}
 		for _, p := range h.Ports {
 			got[p.State+"/"+p.Reason]++
@@ -307,10 +258,10 @@ func TestUDPScanManyHosts(t *testing.T) {
 			t.Errorf("%s: %v, want 1 open and %d closed", h.Addr, got, closed)
 		}
 	}
-	if seen != hosts {
-		t.Errorf("%d hosts reported, want %d", seen, hosts)
+	if len(hosts) != nhosts {
+		t.Errorf("%d hosts reported, want %d", len(hosts), nhosts)
 	}
 	if floor := (closed - 6) * time.Second; took > floor*13/10 {
-		t.Errorf("%d hosts took %v: more than 1.3 times one host's floor of %v", hosts, took, floor)
+		t.Errorf("%d hosts took %v: more than 1.3 times one host's floor of %v", nhosts, took, floor)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -150,18 +152,8 @@ func (d *Detector) plan(ctx context.Context, hosts []*host) (links []*link, err 
 		if l.Conn.Link != netio.LinkEthernet {
 			continue
 		}
-		var want []netip.Addr
-		for hop, hs := range hops[l] {
-			if mac, ok, _ := route.Neighbor(l.Conn.Index, hop); ok && len(mac) == 6 {
-				for _, h := range hs {
-					copy(h.nextHop[:], mac)
-					h.mac = mac
-				}
-				continue
-			}
-			want = append(want, hop)
-		}
-		found, err := raw.Resolve(ctx, l.Link, want, 3, 250*time.Millisecond)
+		want := slices.Collect(maps.Keys(hops[l]))
+		found, err := raw.NextHops(ctx, l.Link, want)
 		if err != nil {
 			return links, err
 		}

@@ -3,6 +3,7 @@ package raw
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/netip"
 	"os"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/picket-scanner/picket/netio"
 	"github.com/picket-scanner/picket/packet"
+	"github.com/picket-scanner/picket/route"
 )
 
 // Link is the raw engine's view of the interface it sends on.
@@ -24,6 +26,30 @@ type Link struct {
 // second: they are broadcast or multicast, so every host on the link reads
 // them.
 const neighborRate = 20000
+
+// NextHops finds the hardware addresses of next hops on l: from the
+// kernel's neighbour table where it knows them, by ARP or neighbour
+// discovery otherwise (three tries 250 ms apart). A hop that never answered
+// is missing from the map. It reads from l.Conn, as Resolve does.
+func NextHops(ctx context.Context, l Link, hops []netip.Addr) (map[netip.Addr]packet.MAC, error) {
+	found := map[netip.Addr]packet.MAC{}
+	var want []netip.Addr
+	asked := map[netip.Addr]bool{}
+	for _, hop := range hops {
+		if _, ok := found[hop]; ok || asked[hop] {
+			continue
+		}
+		if mac, ok, _ := route.Neighbor(l.Conn.Index, hop); ok && len(mac) == 6 {
+			found[hop] = packet.MAC(mac)
+			continue
+		}
+		asked[hop] = true
+		want = append(want, hop)
+	}
+	got, err := Resolve(ctx, l, want, 3, 250*time.Millisecond)
+	maps.Copy(found, got)
+	return found, err
+}
 
 // Resolve finds the hardware address of each address on the link, with
 // ARP for IPv4 and neighbour solicitation for IPv6: up to tries requests

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"sync"
@@ -117,21 +118,13 @@ func (s *Scanner) plan(hosts []netip.Addr) ([]*plan, error) {
 // resolve finds the hardware addresses of the next hops of p not yet known.
 func (s *Scanner) resolve(ctx context.Context, p *plan) error {
 	var want []netip.Addr
-	seen := map[netip.Addr]bool{}
 	for _, hop := range p.nextHop {
-		if _, ok := s.macs[hop]; !ok && !seen[hop] {
-			seen[hop] = true
-			if mac, ok, _ := route.Neighbor(p.link.Conn.Index, hop); ok && len(mac) == 6 {
-				s.macs[hop] = packet.MAC(mac)
-				continue
-			}
+		if _, ok := s.macs[hop]; !ok {
 			want = append(want, hop)
 		}
 	}
-	found, err := Resolve(ctx, p.link.Link, want, 3, 250*time.Millisecond)
-	for a, m := range found {
-		s.macs[a] = m
-	}
+	found, err := NextHops(ctx, p.link.Link, want)
+	maps.Copy(s.macs, found)
 	return err
 }
 

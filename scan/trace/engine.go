@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"slices"
@@ -172,26 +173,16 @@ func (t *Tracer) open(ctx context.Context, c codec, targets []target) ([]*link, 
 			continue
 		}
 		var want []netip.Addr
-		seen := map[netip.Addr]bool{}
 		for a, io := range ios {
-			hop := nextHop[a]
-			if _, ok := t.macs[hop]; io.link != l || ok || seen[hop] {
-				continue
+			if _, ok := t.macs[nextHop[a]]; io.link == l && !ok {
+				want = append(want, nextHop[a])
 			}
-			seen[hop] = true
-			if mac, ok, _ := route.Neighbor(l.Conn.Index, hop); ok && len(mac) == 6 {
-				t.macs[hop] = packet.MAC(mac)
-				continue
-			}
-			want = append(want, hop)
 		}
-		found, err := raw.Resolve(ctx, l.Link, want, 3, 250*time.Millisecond)
+		found, err := raw.NextHops(ctx, l.Link, want)
 		if err != nil {
 			return links, nil, fmt.Errorf("trace: resolve next hops on %s: %w", l.name, err)
 		}
-		for a, m := range found {
-			t.macs[a] = m
-		}
+		maps.Copy(t.macs, found)
 	}
 	for _, tg := range targets {
 		io := ios[tg.addr]
